@@ -1,0 +1,35 @@
+# The project's verbs. Every target runs inside .venv/, which `make setup` creates.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= configs/default.yaml
+SHARED ?= ../shared
+
+.PHONY: setup test bench train data experiments ui notebook lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_segment.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+train data experiments notebook: $(STAMP)
+	@echo "make $@: not built yet (see the open issues)"; exit 1
+
+ui: $(STAMP)
+	@echo "make ui: not built yet (see the open issues)"; exit 1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist src/*.egg-info
