@@ -1,0 +1,77 @@
+"""Segmentation speed on one core: the segmenter vs spaCy's blank pipeline vs a plain regex.
+
+    python benchmarks/bench_segment.py [--n 2000]
+
+Texts are the hand-written test letters of every layout, the seed letter and the real
+letters of ../shared/real when present, each copy made unique (its case number and a
+sentence varied) so that no cache flatters the figures. Targets (issue 2): segmenter
+>= 2,000 letters/s and >= 10x the blank pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import spacy  # noqa: E402
+
+from imr_ml.letters import read_letter  # noqa: E402
+from imr_ml.segment import SPANS_KEY, make_nlp  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+HEADER = re.compile(r":[^\S\n]*\n?[^\S\n]*(?i:upheld|overturned)\b")
+
+
+def corpus(n: int) -> list[str]:
+    paths = sorted((ROOT / "tests" / "letters").glob("*.txt"))
+    paths += sorted((SHARED / "seed").glob("*.txt")) + sorted((SHARED / "real" / "letters").glob("*.pdf"))
+    bases = [read_letter(p).text for p in paths]
+    return [f"{bases[i % len(bases)]}\nReference {i:07d}.\n" for i in range(n)]
+
+
+def rate(label: str, texts: list[str], run: Callable[[list[str]], int]) -> float:
+    start = time.perf_counter()
+    count = run(texts)
+    per_s = len(texts) / (time.perf_counter() - start)
+    print(f"{label:<34} {per_s:>10,.0f} letters/s   ({count:,} items/tokens)")
+    return per_s
+
+
+def run_segmenter(texts: list[str]) -> int:
+    nlp = make_nlp()
+    with nlp.memory_zone():
+        return sum(len(doc.spans[SPANS_KEY]) for doc in nlp.pipe(texts))
+
+
+def run_blank(texts: list[str]) -> int:
+    nlp = spacy.blank("en")
+    with nlp.memory_zone():
+        return sum(len(doc) for doc in nlp.pipe(texts))
+
+
+def run_regex(texts: list[str]) -> int:
+    return sum(len(HEADER.findall(t)) for t in texts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="letters (default 2000)")
+    args = parser.parse_args()
+    texts = corpus(args.n)
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"{len(texts):,} letters, {words:,.0f} words each on average, one core")
+    seg = rate("segmenter (imr_ml.segment)", texts, run_segmenter)
+    blank = rate('spacy.blank("en").pipe', texts, run_blank)
+    rate("plain re scan for item headers", texts, run_regex)
+    print(f"segmenter / blank pipeline: {seg / blank:,.1f}x  (targets: >= 2,000 letters/s, >= 10x)")
+
+
+if __name__ == "__main__":
+    main()
