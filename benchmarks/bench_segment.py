@@ -19,10 +19,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import spacy  # noqa: E402
+import spacy
 
-from imr_ml.letters import read_letter  # noqa: E402
-from imr_ml.segment import SPANS_KEY, make_nlp  # noqa: E402
+from imr_ml.letters import read_letter
+from imr_ml.segment import SPANS_KEY, make_nlp
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from imr_ml.engine import Engine
 from imr_ml.layouts import LAYOUTS
 from imr_ml.letters import read_letter
-from imr_ml.engine import Engine
 from imr_ml.segment import SPANS_KEY, make_nlp
 
 HERE = Path(__file__).parent

@@ -16,8 +16,9 @@ from imr_ml import guidelines as gl
 from imr_ml.layouts import CONCLUSION, LAYOUTS, Layout, decision_from
 
 _PARTIAL = re.compile(
-    r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\..*?remaining\s+IMR\s+eligible\s+"
-    r"portion\s+of\s+the\s+original\s+request,?\s*(?:is\s+)?(?P<portion>.+?)(?:\s+is)?$",
+    r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\..*?(?:remaining\s+IMR\s+eligible\s+"
+    r"portion\s+of\s+the\s+original\s+request,?|The\s+original\s+request,)\s*(?:is\s+)?"
+    r"(?P<portion>.+?)(?:\s+is)?$",
     re.IGNORECASE | re.DOTALL,
 )
 _SPACE = re.compile(r"\s+")

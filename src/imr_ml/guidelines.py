@@ -29,8 +29,8 @@ SOURCES: Table = {
     "ODG": (("odg", "official disability"), r"\bODG\b|Official\s+Disability\s+Guidelines"),
     "ACOEM": (("acoem", "american college"), r"\bACOEM\b|American\s+College\s+of\s+Occupational"),
     "MTUS": (("mtus", "utilization schedule", "chronic pain"),
-             r"(?<!Non-)\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule|"
-             r"Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines"),
+             (r"(?<!Non-)\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule|"
+             r"Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines")),
 }
 
 CHAPTERS: Table = {

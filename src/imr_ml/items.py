@@ -27,7 +27,7 @@ Row = dict[str, Any]
 
 def _row(letter_id: str, source: str, **fields: Any) -> Row:
     row: Row = dict.fromkeys(COLUMNS)
-    row.update(letter_id=letter_id, source=source, status="ok", error="", **fields)
+    row.update({"letter_id": letter_id, "source": source, "status": "ok", "error": "", **fields})
     return row
 
 

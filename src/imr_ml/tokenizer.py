@@ -10,6 +10,8 @@ is always the input text, character for character.
 
 from __future__ import annotations
 
+import itertools
+
 import spacy
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -29,7 +31,7 @@ class LetterTokenizer:
     def __call__(self, text: str) -> Doc:
         parse = self.engine.parse(text)
         cuts = sorted(parse.cuts() | {0, len(text)})
-        words = [text[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+        words = [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
         doc.user_data[PARSE_KEY] = parse
         return doc
