@@ -21,6 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_segment.py
+	$(BIN)/python benchmarks/bench_pdf.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
