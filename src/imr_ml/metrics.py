@@ -1,0 +1,73 @@
+"""Metrics for the two targets, and the table that compares models on them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    brier_score_loss,
+    f1_score,
+    precision_recall_fscore_support,
+)
+from sklearn.preprocessing import MultiLabelBinarizer
+
+REQUIRED_REASONS = ("no_functional_improvement", "exceeds_guideline_quantity", "no_indication")
+
+
+def decision_metrics(
+    y_true: Sequence[str], y_pred: Sequence[str], p_overturned: Sequence[float] | None = None
+) -> dict[str, float]:
+    """Accuracy, macro-F1 and the overturned class's precision/recall (+ PR-AUC, Brier)."""
+    true = np.asarray(y_true) == "overturned"
+    pred = np.asarray(y_pred) == "overturned"
+    p, r, f, _ = precision_recall_fscore_support(true, pred, labels=[True], zero_division=0)
+    out = {
+        "accuracy": float(accuracy_score(true, pred)),
+        "macro_f1": float(f1_score(true, pred, average="macro", labels=[False, True],
+                                   zero_division=0)),
+        "overturned_precision": float(p[0]),
+        "overturned_recall": float(r[0]),
+        "overturned_f1": float(f[0]),
+        "n": float(len(true)),
+    }
+    if p_overturned is not None and 0 < true.sum() < len(true):
+        scores = np.asarray(p_overturned, dtype=float)
+        out["overturned_pr_auc"] = float(average_precision_score(true, scores))
+        out["brier"] = float(brier_score_loss(true, scores))
+    return out
+
+
+def reason_metrics(
+    y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]], labels: Sequence[str]
+) -> dict[str, float]:
+    """Per-label precision/recall/F1, micro/macro-F1 over all labels and over the required three."""
+    binarizer = MultiLabelBinarizer(classes=list(labels))
+    true = binarizer.fit_transform(y_true)
+    pred = binarizer.transform(y_pred)
+    p, r, f, support = precision_recall_fscore_support(true, pred, zero_division=0)
+    out: dict[str, float] = {"n": float(len(true))}
+    for i, label in enumerate(labels):
+        out |= {f"{label}_precision": float(p[i]), f"{label}_recall": float(r[i]),
+                f"{label}_f1": float(f[i]), f"{label}_support": float(support[i])}
+    out["micro_f1"] = float(f1_score(true, pred, average="micro", zero_division=0))
+    out["macro_f1"] = float(f1_score(true, pred, average="macro", zero_division=0))
+    required = [i for i, label in enumerate(labels) if label in REQUIRED_REASONS]
+    out["required_micro_f1"] = float(
+        f1_score(true[:, required], pred[:, required], average="micro", zero_division=0)
+    )
+    return out
+
+
+def format_table(results: Mapping[str, Mapping[str, float]], columns: Sequence[str]) -> str:
+    """A plain-text table: one row per model, one column per metric (blank where absent)."""
+    name_width = max([len("model"), *map(len, results)])
+    widths = [max(len(c), 6) for c in columns]
+    lines = ["  ".join(["model".ljust(name_width), *(c.rjust(w) for c, w in zip(columns, widths))])]
+    for name, metrics in results.items():
+        cells = [f"{metrics[c]:.3f}" if c in metrics else "" for c in columns]
+        lines.append("  ".join([name.ljust(name_width),
+                                *(cell.rjust(w) for cell, w in zip(cells, widths))]))
+    return "\n".join(lines)

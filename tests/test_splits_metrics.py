@@ -1,0 +1,97 @@
+"""Splits keep letters whole and styles apart; metrics agree with hand-computed values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imr_ml.metrics import decision_metrics, format_table, reason_metrics
+from imr_ml.splits import letter_folds, letter_split, style_holdout_split
+
+
+def _items(n_letters: int = 30, per_letter: int = 3) -> pd.DataFrame:
+    return pd.DataFrame({
+        "letter_id": [f"L{i:03d}" for i in range(n_letters) for _ in range(per_letter)],
+        "item_index": [k for _ in range(n_letters) for k in range(per_letter)],
+    })
+
+
+def _meta(items: pd.DataFrame) -> pd.DataFrame:
+    """Family = letter number % 3; letter 27 (family 0) borrows one style of family 2."""
+    rows = []
+    for lid, k in zip(items["letter_id"], items["item_index"]):
+        family = int(lid[1:]) % 3
+        style = f"no_indication/{family + 3 * k}"
+        if lid == "L027" and k == 2:
+            style = "no_indication/8"
+        rows.append({"letter_id": lid, "item_index": k, "style_family": family,
+                     "styles": [style, f"conclusion/{family}"]})
+    return pd.DataFrame(rows)
+
+
+def _letters(items: pd.DataFrame, rows: np.ndarray) -> set[str]:
+    return set(items["letter_id"].iloc[rows])
+
+
+def test_letter_split_never_splits_a_letter():
+    items = _items()
+    split = letter_split(items, test_size=0.3, seed=0)
+    assert _letters(items, split.train).isdisjoint(_letters(items, split.test))
+    assert len(split.train) + len(split.test) == len(items)
+    assert len(_letters(items, split.test)) == 9
+
+
+def test_style_holdout_shares_no_style_between_train_and_test():
+    items = _items()
+    meta = _meta(items)
+    split = style_holdout_split(items, meta, holdout_family=2)
+    train, test = _letters(items, split.train), _letters(items, split.test)
+    styles = meta.groupby("letter_id")["styles"].sum().map(set)
+    train_styles = set().union(*styles[sorted(train)])
+    test_styles = set().union(*styles[sorted(test)])
+    assert train and test and train.isdisjoint(test)
+    assert train_styles.isdisjoint(test_styles)
+    assert "L027" not in train | test and split.excluded_letters == 1
+    with pytest.raises(ValueError, match="style family 7"):
+        style_holdout_split(items, meta, holdout_family=7)
+
+
+def test_letter_folds_cover_every_item_once_in_test():
+    items = _items()
+    folds = letter_folds(items, n_splits=5)
+    tested = np.concatenate([f.test for f in folds])
+    assert sorted(tested) == list(range(len(items)))
+    for fold in folds:
+        assert _letters(items, fold.train).isdisjoint(_letters(items, fold.test))
+
+
+def test_decision_metrics_by_hand():
+    true = ["upheld"] * 8 + ["overturned"] * 2
+    pred = ["upheld"] * 7 + ["overturned"] * 2 + ["upheld"]
+    m = decision_metrics(true, pred, p_overturned=[0.1] * 7 + [0.6, 0.7, 0.4])
+    assert m["accuracy"] == pytest.approx(0.8)
+    assert m["overturned_precision"] == pytest.approx(0.5)
+    assert m["overturned_recall"] == pytest.approx(0.5)
+    # upheld: P 7/8, R 7/8 -> F1 .875; overturned F1 .5
+    assert m["macro_f1"] == pytest.approx((0.875 + 0.5) / 2)
+    assert 0 < m["overturned_pr_auc"] <= 1 and 0 < m["brier"] < 1
+
+
+def test_reason_metrics_by_hand():
+    labels = ("no_functional_improvement", "exceeds_guideline_quantity", "no_indication", "other")
+    true = [["no_indication"], ["no_functional_improvement", "exceeds_guideline_quantity"], ["other"]]
+    pred = [["no_indication"], ["no_functional_improvement"], ["no_indication"]]
+    m = reason_metrics(true, pred, labels)
+    assert m["no_indication_precision"] == pytest.approx(0.5)
+    assert m["exceeds_guideline_quantity_recall"] == 0
+    # required three: tp 2 (NI, NFI), fp 1 (NI), fn 1 (EGQ) -> F1 = 4 / 6
+    assert m["required_micro_f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))
+    assert m["other_support"] == 1
+
+
+def test_format_table_leaves_missing_metrics_blank():
+    text = format_table({"model": {"a": 0.5}, "baseline": {"a": 0.25, "b": 1.0}}, ["a", "b"])
+    lines = text.splitlines()
+    assert lines[1].split() == ["model", "0.500"]
+    assert lines[2].split() == ["baseline", "0.250", "1.000"]
