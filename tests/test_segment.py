@@ -151,3 +151,52 @@ def test_every_layout_is_a_row_of_the_table():
     names = [layout.name for layout in LAYOUTS]
     assert sorted(names) == sorted([*EXPECTED, "issues_decisions"])
     assert {r.layout.name for r in Engine().rules} == set(names)
+
+
+def test_wrapped_numbered_2013_list_entries_keep_their_decisions(nlp):
+    text = (
+        "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE\n"
+        "1) MAXIMUS Federal Services, Inc. has determined the request for twelve sessions\n"
+        "of physical therapy is medically necessary and appropriate.\n"
+        "2) MAXIMUS Federal Services, Inc. has determined the request for a knee brace is "
+        "notmedically necessary and appropriate.\n"
+        "Case Summary:\nA warehouse worker hurt a knee.\n"
+        "1) Regarding the request for twelve sessions of physical therapy:\n"
+        "Rationale for the Decision:\nThe knee has not yet had any therapy.\n"
+        "2) Regarding the request for a knee brace:\n"
+        "Rationale for the Decision:\nThe knee is stable.\n"
+    )
+    spans = nlp(text).spans[SPANS_KEY]
+    assert [(s._.item_text, s._.decision_stated) for s in spans] == [
+        ("twelve sessions of physical therapy", "overturned"), ("a knee brace", "upheld")]
+
+
+def test_partly_authorised_header_wrapped_inside_its_sentences(nlp):
+    text = (
+        "IMR ISSUES, DECISIONS AND RATIONALES\n"
+        "Decision rationale: An earlier item. The request is not medically necessary.\n"
+        "Acupuncture ten visits was the original\nrequest. Acupuncture six visits was "
+        "authorized by the Claims\nAdministrator. The remaining IMR eligible portion of the "
+        "original request, Acupuncture four visits is: Upheld\n"
+        "Decision rationale: No gains were shown. The request is not medically necessary.\n"
+    )
+    span = nlp(text).spans[SPANS_KEY][-1]
+    assert span._.original_request == "Acupuncture ten visits"
+    assert span._.eligible_portion == "Acupuncture four visits"
+
+
+def test_issue_at_dispute_wrapped_entries_and_numbered_lines_inside_a_rationale(nlp):
+    text = (
+        "ISSUE AT DISPUTE:\n1. Twelve sessions of physical therapy for the lumbar\nspine\n"
+        "2. One lumbar support\nCASE SUMMARY:\nBack strain.\n"
+        "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS NOT MEDICALLY NECESSARY:\n"
+        "1. Guidelines list two criteria:\n1. a documented deficit;\n2. a home program.\n"
+        "Neither is shown. The therapy is not medically necessary.\n"
+        "2. Supports help only in the acute phase. The support is not medically necessary.\n"
+        "MEDICAL REVIEWER QUALIFICATIONS:\nBoard certified.\n"
+    )
+    spans = nlp(text).spans[SPANS_KEY]
+    assert [s._.item_text for s in spans] == [
+        "Twelve sessions of physical therapy for the lumbar spine", "One lumbar support"]
+    assert "a home program" in spans[0]._.rationale.text
+    assert [s._.decision_stated for s in spans] == ["upheld", "upheld"]

@@ -22,13 +22,14 @@ class Citation(TypedDict):
 
 # Each row: name -> (lowercase words of which the text must hold one, pattern). The words
 # are a cheap filter: most rows are ruled out by substring tests before any regex runs.
+# Single words only: a phrase would miss text wrapped across lines.
 Table = dict[str, tuple[tuple[str, ...], str]]
 
 # Sources in order of precedence (ODG before MTUS: "Non-MTUS Citation ... ODG").
 SOURCES: Table = {
-    "ODG": (("odg", "official disability"), r"\bODG\b|Official\s+Disability\s+Guidelines"),
-    "ACOEM": (("acoem", "american college"), r"\bACOEM\b|American\s+College\s+of\s+Occupational"),
-    "MTUS": (("mtus", "utilization schedule", "chronic pain"),
+    "ODG": (("odg", "official"), r"\bODG\b|Official\s+Disability\s+Guidelines"),
+    "ACOEM": (("acoem", "american"), r"\bACOEM\b|American\s+College\s+of\s+Occupational"),
+    "MTUS": (("mtus", "utilization", "chronic"),
              (r"(?<!Non-)\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule|"
              r"Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines")),
 }

@@ -44,7 +44,8 @@ _HEADER_VERDICT = r":[^\S\n]*\n?[^\S\n]*(?P<decision>(?i:upheld|overturned))(?=\
 # ("X was the original request. Y was authorized by the Claims Administrator.") end inside
 # an item header, so they are not boundaries.
 _SENTENCE_END = (
-    r"[.?!](?<!original request\.)(?<!Claims Administrator\.)[\"')\]]*[^\S\n]*\n"
+    r"[.?!](?<!original request\.)(?<!original\nrequest\.)"
+    r"(?<!Claims Administrator\.)(?<!Claims\nAdministrator\.)[\"')\]]*[^\S\n]*\n"
 )
 
 LAYOUTS: tuple[Layout, ...] = (
@@ -56,7 +57,7 @@ LAYOUTS: tuple[Layout, ...] = (
         + "|" + words("Case Summary") + "|" + words("Documents Reviewed") + ")",
         list_entry=(
             r"(?m)^[^\S\n]*(?P<num>\d+)\)\s*MAXIMUS\s+Federal\s+Services,?\s+Inc\.?\s+has\s+"
-            r"determined\s+the\s+request\s+for\s+(?P<item>.+?)\s+"
+            r"determined\s+the\s+request\s+for\s+(?P<item>[\s\S]+?)\s+"
             r"(?P<decision>is\s*not|is)\s*medically\s+necessary"
         ),
         items_start=words("INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE"),
@@ -93,7 +94,9 @@ LAYOUTS: tuple[Layout, ...] = (
         signature=words("ISSUE AT DISPUTE:"),
         list_start=words("ISSUE AT DISPUTE:"),
         list_end=words("CASE SUMMARY:"),
-        list_entry=r"(?m)^[^\S\n]*(?:(?P<num>\d+)[.)][^\S\n]+)?(?P<item>\S[^\n]*?)[^\S\n]*$",
+        # an entry: an optional number, its line, and any lines that wrap it
+        list_entry=r"(?m)^[^\S\n]*(?:(?P<num>\d+)[.)][^\S\n]+)?(?P<item>\S[^\n]*"
+        r"(?:\n(?![^\S\n]*\d+[.)][^\S\n])[^\S\n]*\S[^\n]*)*)",
         guideline_section=(
             words("MEDICAL TREATMENT GUIDELINE(S) RELIED UPON") + r"[^\n]*",
             r"RATIONALE\s+FOR\s+WHY",
@@ -101,7 +104,8 @@ LAYOUTS: tuple[Layout, ...] = (
         items_start=r"RATIONALE\s+FOR\s+WHY\s+THE\s+REQUESTED\s+TREATMENT\s*/\s*SERVICE\s+"
         r"(?:IS\s*/\s*WAS|IS|WAS)\s+NOT\s+MEDICALLY\s+NECESSARY\s*:",
         items_end=words("MEDICAL REVIEWER QUALIFICATIONS"),
-        block=r"(?m)^[^\S\n]*(?P<num>\d+)[.)][^\S\n]+",
+        # a numbered paragraph that opens after a sentence end, not a list inside a rationale
+        block=r"(?:(?<=[.:]\n)|(?<=\n\n))[^\S\n]*(?P<num>\d+)[.)][^\S\n]+",
     ),
 )
 
