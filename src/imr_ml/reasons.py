@@ -1,0 +1,854 @@
+"""Rule-based denial-reason labeller for IMR decision rationales.
+
+Three uses: weak reason labels for a user's unlabelled letters (a person then corrects them,
+helped by :meth:`ReasonLabeller.explain`), the "rules" baseline the trained model must beat,
+and rule-match counts as features for that model (:meth:`ReasonLabeller.match_counts`).
+
+How it works. Every rule lives as data in ``reason_patterns.json`` (package data; schema in
+:func:`load_patterns` and the file's ``description``): token patterns in spaCy ``Matcher``
+syntax (LOWER, IN, OP ...) or phrase lists, one set per label, each with an id. A rationale
+is whitespace-normalised (PDF line breaks), tokenised by ``spacy.blank("en")`` and matched.
+The matches are of three kinds:
+
+* **label patterns** propose a span for one reason label;
+* **cues** only mark a unit of text (e.g. "this clause talks about the patient");
+* **blockers** suppress the label spans of the labels they list, where they overlap
+  (``scope: overlap``), in their whole clause / sentence (units defined in the file) or in
+  the whole text (``document``): conditional guideline text ("if there is no improvement
+  ..."), qualified recommendations ("not recommended except ..."), a guideline describing
+  its criteria with no word about this patient, boilerplate ("no exceptional factors").
+
+Any label pattern or blocker may ``require`` cues, or be void ``unless`` cues are absent, in
+its unit (``context``: a unit name or ``document``). The label spans that survive the
+blockers are then resolved like ``spacy.util.filter_spans`` but by precedence: higher
+``priority`` first, then the longer span; a span overlapping a span already kept is dropped.
+That is how "no indication that the medication is improving function" becomes
+``no_functional_improvement`` (its span covers the weaker ``no_indication`` span "no
+indication"). The code has no per-label logic: behaviour comes from the data.
+
+Speed. spaCy's ``Matcher`` tries every pattern at every token, and bounded wildcard gaps
+("no ... {0,8} ... improvement") multiply its states, so the patterns are compiled, with
+the same meaning, into gap-free pieces held by a ``PhraseMatcher`` (a few by a ``Matcher``)
+and chained across the gaps in Python (:class:`_Compiled`); a test checks the result equals
+spaCy's ``Matcher(greedy="LONGEST")`` match for match. About 1,000 rationales per second on
+one core.
+
+Decision heuristic (rules baseline for the decision target): :func:`predicts_upheld` says
+"upheld" when at least one denial pattern survives in the *masked* rationale, i.e. some
+finding the reviewer states against the request: missing documentation or indication,
+no functional improvement, a quantity above the guideline, a treatment the guideline does
+not recommend, an unspecified or duplicate request. Patterns flagged ``verdict`` (those that
+read verdict language, e.g. "as the surgery is not medically necessary, ...") are ignored,
+and no other pattern reads verdict phrases such as "is (not) medically necessary", so the
+heuristic works on the verdict-masked text the decision model sees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import re
+import warnings
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+REASONS: tuple[str, ...] = (
+    "no_functional_improvement",
+    "exceeds_guideline_quantity",
+    "no_indication",
+    "not_recommended",
+    "other",
+)
+REQUIRED_REASONS: tuple[str, ...] = REASONS[:3]
+DEFAULT_PATTERNS_PATH = Path(__file__).with_name("reason_patterns.json")
+SCHEMA_VERSION = 1
+
+_DEFAULT_UNITS = {"sentence": {"ends": [".", "!", "?"]}}
+_PATTERN_KEYS = {"id", "pattern", "phrases", "priority", "requires", "unless", "context",
+                 "verdict", "note", "blocks", "scope"}
+# Same-length character mapping, so offsets survive: typographic quotes and dashes.
+_CHARMAP = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                          "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2011": "-"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+class PatternError(ValueError):
+    """The patterns file is malformed (message names the file and the offending entry)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the patterns file, after validation."""
+
+    id: str
+    kind: str                      # "label" | "cue" | "blocker"
+    target: str = ""               # the label (kind "label") or the cue name (kind "cue")
+    priority: int = 0
+    blocks: frozenset[str] = frozenset()
+    scope: str = "overlap"
+    requires: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    context: str = "sentence"
+    verdict: bool = False
+    note: str = ""
+
+
+@dataclass
+class PatternSet:
+    """The validated contents of a patterns file: rules plus their expanded patterns."""
+
+    path: Path
+    labels: tuple[str, ...]                                   # labels defined, file order
+    units: dict[str, tuple[frozenset[str], frozenset[str]]]  # name -> (ends, starts)
+    rules: dict[str, Rule] = field(default_factory=dict)     # by id, file order
+    token_patterns: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
+    phrases: dict[str, list[str]] = field(default_factory=dict)
+
+    def rules_for(self, label: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.kind == "label" and r.target == label]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    rule: Rule
+    start: int          # token offsets in the normalised Doc
+    end: int
+    status: str         # "kept" | "blocked" | "overridden"
+    by: str = ""        # the blocker or winning pattern id
+
+
+# --------------------------------------------------------------------------- loading
+def load_patterns(path: Path | str | None = None) -> PatternSet:
+    """Read and validate a patterns file (default: the packaged ``reason_patterns.json``).
+
+    Schema (``schema_version`` 1)::
+
+        {"schema_version": 1,
+         "units":  {NAME: {"ends": [tok, ...], "starts": [word, ...]}},
+         "lists":  {NAME: [word, ...]},               # "$NAME" inside IN / NOT_IN
+         "macros": {NAME: [[token, ...], ...]},       # "@NAME" as a pattern element
+         "labels": {label: {"priority": int, "description": str,
+                            "patterns": [PATTERN, ...]}},
+         "cues":   {name: {"description": str, "patterns": [PATTERN, ...]}},
+         "blockers": [PATTERN + {"blocks": [label, ...] | ["*"],
+                                 "scope": "overlap" | UNIT | "document"}]}
+
+    PATTERN is ``{"id", "pattern": [token, ...]}`` (spaCy ``Matcher`` syntax) or
+    ``{"id", "phrases": [str, ...]}``, optionally with ``priority`` (overrides the label's),
+    ``requires`` / ``unless`` (cue names), ``context`` (UNIT | "document", default
+    "sentence"), ``verdict`` (bool) and ``note``. Ids are unique across the file. UNITs are
+    stretches of text (default: "sentence", ended by . ! ?): a unit ends after a run of
+    its ``ends`` tokens and a new one begins at any of its ``starts`` words.
+    """
+    path = Path(path) if path is not None else DEFAULT_PATTERNS_PATH
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise PatternError(f"{path}: cannot read patterns: {err}") from err
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise PatternError(f"{path}: expected an object with schema_version {SCHEMA_VERSION}")
+    lists = data.get("lists", {})
+    macros = data.get("macros", {})
+    labels = data.get("labels")
+    cues = data.get("cues", {})
+    blockers = data.get("blockers", [])
+    if not isinstance(labels, dict) or not labels:
+        raise PatternError(f"{path}: 'labels' must be a non-empty object")
+    for name, words in lists.items():
+        if not (isinstance(words, list) and words and all(isinstance(w, str) for w in words)):
+            raise PatternError(f"{path}: list {name!r} must be a non-empty list of strings")
+    units = {}
+    for name, spec in {**_DEFAULT_UNITS, **data.get("units", {})}.items():
+        ends, starts = spec.get("ends", []), spec.get("starts", [])
+        if not (ends or starts) or name in ("overlap", "document") \
+                or not all(isinstance(w, str) for w in [*ends, *starts]):
+            raise PatternError(f"{path}: unit {name!r} needs 'ends' / 'starts' word lists")
+        units[name] = (frozenset(w.lower() for w in ends), frozenset(w.lower() for w in starts))
+    scopes = ("overlap", *units, "document")
+    contexts = (*units, "document")
+
+    out = PatternSet(path=path, labels=tuple(labels), units=units)
+
+    def add(entry: Any, kind: str, target: str, default_priority: int = 0) -> None:
+        where = f"{path}: {kind} {target or 'blocker'}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            raise PatternError(f"{where}: every pattern needs a string 'id'")
+        rid = entry["id"]
+        where = f"{where}, pattern {rid!r}"
+        if rid in out.rules:
+            raise PatternError(f"{where}: duplicate id")
+        unknown = set(entry) - _PATTERN_KEYS
+        if unknown:
+            raise PatternError(f"{where}: unknown keys {sorted(unknown)}")
+        if ("pattern" in entry) == ("phrases" in entry):
+            raise PatternError(f"{where}: give exactly one of 'pattern' and 'phrases'")
+        requires = tuple(entry.get("requires", ()))
+        unless = tuple(entry.get("unless", ()))
+        for cue in requires + unless:
+            if cue not in cues:
+                raise PatternError(f"{where}: unknown cue {cue!r}")
+        context = entry.get("context", "sentence")
+        if context not in contexts:
+            raise PatternError(f"{where}: context must be one of {contexts}")
+        blocks: frozenset[str] = frozenset()
+        scope = "overlap"
+        if kind == "blocker":
+            blocks = frozenset(entry.get("blocks", ()))
+            scope = entry.get("scope", "overlap")
+            if not blocks or not blocks <= set(labels) | {"*"}:
+                raise PatternError(f"{where}: 'blocks' must list known labels or '*'")
+            if scope not in scopes:
+                raise PatternError(f"{where}: scope must be one of {scopes}")
+        elif "blocks" in entry or "scope" in entry:
+            raise PatternError(f"{where}: only blockers take 'blocks' / 'scope'")
+        priority = entry.get("priority", default_priority)
+        if not isinstance(priority, int):
+            raise PatternError(f"{where}: priority must be an integer")
+        if "pattern" in entry:
+            out.token_patterns[rid] = _expand(entry["pattern"], lists, macros, where)
+        else:
+            phrases = entry["phrases"]
+            if not (isinstance(phrases, list) and phrases
+                    and all(isinstance(p, str) and p.strip() for p in phrases)):
+                raise PatternError(f"{where}: 'phrases' must be a non-empty list of strings")
+            out.phrases[rid] = phrases
+        out.rules[rid] = Rule(
+            id=rid, kind=kind, target=target, priority=priority, blocks=blocks, scope=scope,
+            requires=requires, unless=unless, context=context,
+            verdict=bool(entry.get("verdict", False)), note=str(entry.get("note", "")),
+        )
+
+    for label, spec in labels.items():
+        if not isinstance(spec, dict) or not spec.get("patterns"):
+            raise PatternError(f"{path}: label {label!r} has no patterns")
+        for entry in spec["patterns"]:
+            add(entry, "label", label, spec.get("priority", 0))
+    for cue, spec in cues.items():
+        if not isinstance(spec, dict) or not spec.get("patterns"):
+            raise PatternError(f"{path}: cue {cue!r} has no patterns")
+        for entry in spec["patterns"]:
+            add(entry, "cue", cue)
+    for entry in blockers:
+        add(entry, "blocker", "")
+    return out
+
+
+def _expand(pattern: Any, lists: dict[str, list[str]], macros: dict[str, Any],
+            where: str) -> list[list[dict[str, Any]]]:
+    """Expand "@MACRO" elements (alternatives → several patterns) and "$LIST" values."""
+    if not isinstance(pattern, list) or not pattern:
+        raise PatternError(f"{where}: 'pattern' must be a non-empty list")
+    options: list[list[list[dict[str, Any]]]] = []
+    for element in pattern:
+        if isinstance(element, str):
+            if not element.startswith("@") or element[1:] not in macros:
+                raise PatternError(f"{where}: unknown macro {element!r}")
+            alternatives = macros[element[1:]]
+            if not isinstance(alternatives, list) or not alternatives:
+                raise PatternError(f"{where}: macro {element!r} must list alternatives")
+            options.append([[_resolve(tok, lists, where) for tok in alt]
+                            for alt in alternatives])
+        elif isinstance(element, dict):
+            options.append([[_resolve(element, lists, where)]])
+        else:
+            raise PatternError(f"{where}: pattern elements are token objects or '@MACRO'")
+    return [[tok for part in combo for tok in part] for combo in itertools.product(*options)]
+
+
+def _resolve(value: Any, lists: dict[str, list[str]], where: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve(v, lists, where) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("$"):
+        if value[1:] not in lists:
+            raise PatternError(f"{where}: unknown list {value!r}")
+        return list(lists[value[1:]])
+    return value
+
+
+# --------------------------------------------------------------------------- compiling
+# spaCy's Matcher tries every pattern at every token, and IN / NOT_IN are Python-level
+# predicates: dozens of rules with bounded wildcard gaps ("no ... {0,8} ... improvement")
+# cost ~10 ms per rationale. So each pattern is compiled, with the same meaning, into
+# gap-free *segments* joined by *gaps* (wildcard tokens such as {"OP": "{0,8}"}). A segment
+# whose word sequences can be listed (LOWER / TEXT words, optional or bounded repeats) goes
+# into one PhraseMatcher (a hash trie: its cost hardly depends on the number of phrases);
+# any other segment, or a pattern that cannot be split, stays a Matcher pattern. Segment
+# matches are then chained across the gaps in Python.
+_MAX_PHRASES = 1500     # word sequences per phrase piece; longer segments are cut in pieces
+_WORD_KEYS = ("LOWER", "TEXT", "ORTH")
+_REPEAT = re.compile(r"^\{(\d*)(,?)(\d*)\}$")
+
+
+@dataclass(frozen=True)
+class _Gap:
+    low: int
+    high: int | None                  # None: unbounded
+    attr: str = ""                    # "" (any token) | "LOWER" | "TEXT"
+    negate: bool = False              # NOT_IN instead of IN
+    words: frozenset[str] = frozenset()
+    ids: frozenset[int] = frozenset()  # the words' string hashes, set when compiled
+
+
+_ADJACENT = _Gap(0, 0)
+
+
+@dataclass(frozen=True)
+class _Chain:
+    rule_id: str
+    parts: tuple[str, ...]            # segment ids
+    gaps: tuple[_Gap, ...]            # len(parts) - 1
+    tail: _Gap | None = None          # a pattern ending in a wildcard gap
+
+
+def _op_range(op: Any) -> tuple[int, int | None] | None:
+    if op is None or op == "1":
+        return 1, 1
+    if op == "?":
+        return 0, 1
+    if op == "*":
+        return 0, None
+    if op == "+":
+        return 1, None
+    m = _REPEAT.match(str(op))
+    if not m:
+        return None                   # "!" and anything unknown
+    low = int(m.group(1) or 0)
+    if not m.group(2):
+        return low, low
+    return low, int(m.group(3)) if m.group(3) else None
+
+
+def _spec_words(tok: dict[str, Any]) -> tuple[str, str, frozenset[str]] | None:
+    """(attr, "IN"|"NOT_IN", words) for a plain word test, "" attr for no test at all."""
+    keys = [k for k in tok if k != "OP"]
+    if not keys:
+        return "", "NOT_IN", frozenset()
+    if len(keys) != 1 or keys[0] not in _WORD_KEYS:
+        return None
+    attr, value = keys[0], tok[keys[0]]
+    if isinstance(value, str):
+        op, words = "IN", [value]
+    elif isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("IN", "NOT_IN"):
+        op, words = next(iter(value.items()))
+    else:
+        return None
+    if not all(isinstance(w, str) for w in words):
+        return None
+    if attr == "LOWER":
+        return "LOWER", op, frozenset(w.lower() for w in words)
+    return "TEXT", op, frozenset(words)
+
+
+def _alternatives(tok: dict[str, Any]) -> list[tuple[str, ...]] | None:
+    """Every word sequence one token spec can match, for the (lower-case) PhraseMatcher."""
+    rng, spec = _op_range(tok.get("OP")), _spec_words(tok)
+    if rng is None or rng[1] is None or spec is None or spec[1] != "IN" or not spec[0]:
+        return None
+    attr, _, words = spec
+    if attr == "TEXT" and any(w != w.lower() for w in words):
+        return None
+    ordered = sorted(words)
+    if len(ordered) ** rng[1] > _MAX_PHRASES:
+        return None
+    return [seq for k in range(rng[0], rng[1] + 1)
+            for seq in itertools.product(ordered, repeat=k)]
+
+
+def _as_gap(tok: dict[str, Any]) -> _Gap | None:
+    rng, spec = _op_range(tok.get("OP")), _spec_words(tok)
+    if rng is None or spec is None or rng == (1, 1) or rng == (0, 1):
+        return None
+    if spec[1] == "IN" and spec[0] and rng[1] is not None:
+        return None                   # a bounded repeat of listed words: part of a segment
+    return _Gap(rng[0], rng[1], spec[0], spec[1] == "NOT_IN", spec[2])
+
+
+def _phrases(segment: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
+    options = []
+    size = 1
+    for tok in segment:
+        alts = _alternatives(tok)
+        if alts is None:
+            return None
+        size *= len(alts)
+        if size > _MAX_PHRASES:
+            return None
+        options.append(alts)
+    phrases = {tuple(w for part in combo for w in part) for combo in itertools.product(*options)}
+    return None if () in phrases else sorted(phrases)
+
+
+def _pieces(segment: list[dict[str, Any]]) -> list[list[tuple[str, ...]]] | None:
+    """The segment's word sequences, split into adjacent pieces small enough to list.
+
+    A segment such as ``not been? ADV? PARTICIPLE`` lists as a product of its tokens'
+    alternatives; where that grows too large, it is cut (left to right, each piece able to
+    match something) into pieces that are matched separately and joined edge to edge.
+    """
+    whole = _phrases(segment)
+    if whole is not None:
+        return [whole]
+    pieces: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = 1
+    for tok in segment:
+        alts = _alternatives(tok)
+        if alts is None:
+            return None
+        if current and size * len(alts) > _MAX_PHRASES and not _nullable(current):
+            pieces.append(current)
+            current, size = [], 1
+        current.append(tok)
+        size *= len(alts)
+    if _nullable(current) and pieces:
+        pieces[-1].extend(current)
+    else:
+        pieces.append(current)
+    listed = [_phrases(piece) for piece in pieces]
+    if any(p is None for p in listed):
+        return None
+    return [p for p in listed if p is not None]
+
+
+def _nullable(segment: list[dict[str, Any]]) -> bool:
+    return all((_op_range(t.get("OP")) or (0, 0))[0] == 0 for t in segment)
+
+
+class _Compiled:
+    """Rules compiled into one PhraseMatcher, one Matcher and chains of their segments."""
+
+    def __init__(self, nlp: Language, patterns: PatternSet) -> None:
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.matcher = Matcher(nlp.vocab, validate=False)
+        self.chains: list[_Chain] = []
+        self._segments: dict[str, str] = {}      # canonical form -> segment id
+        self._phrase_docs: dict[str, list[Doc]] = {}
+        self._matcher_patterns: dict[str, list[dict[str, Any]]] = {}
+        self._nlp = nlp
+        for rid, pats in patterns.token_patterns.items():
+            for pat in pats:
+                self._add_pattern(rid, pat)
+        for rid, phrases in patterns.phrases.items():
+            for phrase in phrases:
+                words = tuple(t.lower_ for t in nlp.make_doc(phrase) if not t.is_space)
+                self.chains.append(_Chain(rid, (self._phrase_segment([words]),), ()))
+        for sid, docs in self._phrase_docs.items():
+            self.phrase_matcher.add(sid, docs)
+        self._add_matcher_patterns()
+        self.chains = list(dict.fromkeys(self.chains))
+        self.segment_ids = set(self._segments.values())
+
+    def _add_pattern(self, rid: str, pat: list[dict[str, Any]]) -> None:
+        segments: list[list[dict[str, Any]]] = [[]]
+        gaps: list[_Gap] = []
+        for tok in pat:
+            gap = _as_gap(tok)
+            if gap is None:
+                segments[-1].append(tok)
+            else:
+                ids = frozenset(self._nlp.vocab.strings.add(w) for w in gap.words)
+                gaps.append(dataclasses.replace(gap, ids=ids))
+                segments.append([])
+        tail = None
+        if len(segments) > 1 and not segments[-1]:
+            segments.pop()
+            tail = gaps.pop()
+        if any(_nullable(seg) for seg in segments):
+            # a segment could match nothing: keep the whole pattern as it is
+            self.chains.append(_Chain(rid, (self._matcher_segment(pat),), ()))
+            return
+        parts: list[str] = []
+        joins: list[_Gap] = []
+        for i, seg in enumerate(segments):
+            if i:
+                joins.append(gaps[i - 1])
+            pieces = _pieces(seg)
+            if pieces is None:
+                parts.append(self._matcher_segment(seg))
+                continue
+            for j, piece in enumerate(pieces):
+                if j:
+                    joins.append(_ADJACENT)
+                parts.append(self._phrase_segment(piece))
+        self.chains.append(_Chain(rid, tuple(parts), tuple(joins), tail))
+
+    def _segment_id(self, canonical: str) -> tuple[str, bool]:
+        if canonical in self._segments:
+            return self._segments[canonical], False
+        sid = f"__segment_{len(self._segments)}"
+        self._segments[canonical] = sid
+        return sid, True
+
+    def _phrase_segment(self, phrases: list[tuple[str, ...]]) -> str:
+        sid, new = self._segment_id(json.dumps(["phrases", sorted(phrases)]))
+        if new:
+            self._phrase_docs[sid] = [Doc(self._nlp.vocab, words=list(p)) for p in phrases]
+        return sid
+
+    def _matcher_segment(self, seg: list[dict[str, Any]]) -> str:
+        sid, new = self._segment_id(json.dumps(["tokens", seg], sort_keys=True))
+        if new:
+            self._matcher_patterns[sid] = seg
+        return sid
+
+    def _add_matcher_patterns(self) -> None:
+        """Matcher segments, their LOWER word sets turned into lexeme flags where possible.
+
+        ``{"LOWER": {"IN": words}}`` is a Python-level predicate the Matcher evaluates token
+        by token; a flag (``Vocab.add_flag``) is the same test done in C. Flag bits are few
+        (64 minus spaCy's own), so the most-evaluated sets (first tokens) go first and the
+        rest stay predicates.
+        """
+        weight: dict[frozenset[str], int] = {}
+        for seg in self._matcher_patterns.values():
+            for i, tok in enumerate(seg):
+                spec = _spec_words(tok)
+                if spec is not None and spec[0] == "LOWER":
+                    weight[spec[2]] = weight.get(spec[2], 0) + (100 if i == 0 else 1)
+        flags: dict[frozenset[str], int] = {}
+        for words, _ in sorted(weight.items(), key=lambda kv: (-kv[1], sorted(kv[0]))):
+            try:
+                flags[words] = self._nlp.vocab.add_flag(lambda s, w=words: s.lower() in w)
+            except ValueError:        # no free flag bit left
+                break
+        for sid, seg in self._matcher_patterns.items():
+            compiled = []
+            for tok in seg:
+                spec = _spec_words(tok)
+                if spec is not None and spec[0] == "LOWER" and spec[2] in flags:
+                    tok = {k: v for k, v in tok.items() if k == "OP"}
+                    tok[flags[spec[2]]] = spec[1] == "IN"
+                compiled.append(tok)
+            self.matcher.add(sid, [compiled])
+
+    @staticmethod
+    def _gap_ends(gap: _Gap, start: int, n: int, doc: Doc,
+                  values: dict[str, list[int]]) -> list[int]:
+        """Where a gap that begins at token ``start`` may end (its tokens all pass its test)."""
+        attr = "ORTH" if gap.attr == "TEXT" else gap.attr
+        if attr and attr not in values:
+            values[attr] = doc.to_array(attr).tolist()
+        vals = values.get(attr)
+        last = n if gap.high is None else min(n, start + gap.high)
+        ends = []
+        for q in range(start, last + 1):
+            if q - start >= gap.low:
+                ends.append(q)
+            if q < n and vals is not None and (vals[q] in gap.ids) == gap.negate:
+                break
+        return ends
+
+    def __call__(self, doc: Doc) -> list[tuple[str, int, int]]:
+        """(rule id, start, end) matches, greedy-longest per rule like Matcher(greedy=...)."""
+        strings = doc.vocab.strings
+        found: dict[str, list[tuple[int, int]]] = {}
+        matches = self.phrase_matcher(doc)
+        if len(self.matcher):
+            matches = itertools.chain(matches, self.matcher(doc))
+        for key, start, end in matches:
+            found.setdefault(strings[key], []).append((start, end))
+        if not found:
+            return []
+        by_start: dict[str, dict[int, list[int]]] = {}
+        values: dict[str, list[int]] = {}
+        n = len(doc)
+        per_rule: dict[str, set[tuple[int, int]]] = {}
+        for chain in self.chains:
+            if not all(p in found for p in chain.parts):
+                continue
+            frontier = found[chain.parts[0]]
+            for gap, part in zip(chain.gaps, chain.parts[1:], strict=True):
+                if part not in by_start:
+                    index: dict[int, list[int]] = {}
+                    for s, e in found[part]:
+                        index.setdefault(s, []).append(e)
+                    by_start[part] = index
+                starts = by_start[part]
+                frontier = [(s, e2) for s, e in frontier
+                            for q in self._gap_ends(gap, e, n, doc, values)
+                            for e2 in starts.get(q, ())]
+                if not frontier:
+                    break
+            if frontier and chain.tail is not None:
+                frontier = [(s, q) for s, e in frontier
+                            for q in self._gap_ends(chain.tail, e, n, doc, values)]
+            if frontier:
+                per_rule.setdefault(chain.rule_id, set()).update(frontier)
+        out = []
+        for rid, spans in per_rule.items():
+            taken: list[tuple[int, int]] = []
+            for s, e in sorted(spans, key=lambda se: (se[0] - se[1], se[0])):
+                if all(e <= ts or s >= te for ts, te in taken):
+                    taken.append((s, e))
+                    out.append((rid, s, e))
+        return out
+
+
+# --------------------------------------------------------------------------- text
+def _normalise(text: str) -> tuple[str, list[int], list[int]]:
+    """Collapse whitespace runs to one space (PDF line breaks) and map typographic quotes.
+
+    Returns the text and two anchor lists (normalised position, original position) that map
+    offsets back: every collapsed run starts a new anchor.
+    """
+    text = text.translate(_CHARMAP)
+    pieces: list[str] = []
+    norm_anchor, orig_anchor = [0], [0]
+    last = out_len = 0
+    for m in _WHITESPACE.finditer(text):
+        if m.group() == " ":
+            continue
+        pieces.append(text[last:m.start()])
+        pieces.append(" ")
+        out_len += m.start() - last + 1
+        last = m.end()
+        norm_anchor.append(out_len)
+        orig_anchor.append(last)
+    pieces.append(text[last:])
+    return "".join(pieces), norm_anchor, orig_anchor
+
+
+def _to_original(pos: int, norm_anchor: list[int], orig_anchor: list[int]) -> int:
+    i = bisect_right(norm_anchor, pos) - 1
+    return orig_anchor[i] + pos - norm_anchor[i]
+
+
+# --------------------------------------------------------------------------- labeller
+class ReasonLabeller:
+    """Rule-based multi-label denial-reason labeller (see the module docstring).
+
+    ``labels`` are the labels to report, in this order. Labels the patterns file does not
+    define never fire (with a warning), so a user-extended label set still works; labels of
+    the file not asked for still take part in precedence, then are left out.
+    """
+
+    def __init__(self, labels: Sequence[str] = REASONS,
+                 patterns_path: Path | None = None) -> None:
+        self.labels: tuple[str, ...] = tuple(labels)
+        if len(set(self.labels)) != len(self.labels):
+            raise ValueError(f"duplicate labels in {self.labels}")
+        self.patterns = load_patterns(patterns_path)
+        missing = [lab for lab in self.labels if lab not in self.patterns.labels]
+        if missing:
+            warnings.warn(f"no rule patterns for labels {missing}: they never fire",
+                          stacklevel=2)
+        self.nlp: Language = spacy.blank("en")
+        self._units = {
+            name: (np.array([self.nlp.vocab.strings.add(w) for w in ends], dtype=np.uint64),
+                   np.array([self.nlp.vocab.strings.add(w) for w in starts], dtype=np.uint64))
+            for name, (ends, starts) in self.patterns.units.items()}
+        checker = Matcher(self.nlp.vocab, validate=True)
+        for rid, pats in self.patterns.token_patterns.items():
+            try:
+                checker.add(rid, pats)
+            except (ValueError, KeyError) as err:
+                raise PatternError(f"{self.patterns.path}: pattern {rid!r}: {err}") from err
+        self._rules: dict[str, Rule] = dict(self.patterns.rules)
+        self._order = {rid: i for i, rid in enumerate(self._rules)}
+        self._compiled = _Compiled(self.nlp, self.patterns)
+
+    # ----------------------------------------------------------------- public API
+    def label(self, rationale: str, fallback: str | None = None) -> list[str]:
+        """Reasons found, in label order; ``[fallback]`` (or ``[]``) when none fires.
+
+        For an upheld item, ``fallback="other"`` follows the annotation guide ("use other
+        if nothing else fits").
+        """
+        return self._labels_from_counts(self.match_counts(rationale), fallback)
+
+    def match_counts(self, rationale: str) -> dict[str, int]:
+        """Number of surviving pattern matches per label (all labels, 0 when none)."""
+        return self._counts(self._hits(self._doc(rationale)))
+
+    def label_many(self, rationales: Iterable[str], batch_size: int = 256,
+                   fallback: str | None = None) -> list[list[str]]:
+        """:meth:`label` for many rationales, streamed through ``nlp.pipe``."""
+        return [self._labels_from_counts(c, fallback)
+                for c in self.match_counts_many(rationales, batch_size)]
+
+    def match_counts_many(self, rationales: Iterable[str],
+                          batch_size: int = 256) -> list[dict[str, int]]:
+        """:meth:`match_counts` for many rationales (rule-match features for a model)."""
+        return [self._counts(hits) for hits in self._hits_many(rationales, batch_size)]
+
+    def count_many(self, rationales: Iterable[str], batch_size: int = 256) -> list[list[int]]:
+        """Match counts as rows in ``self.labels`` order (an n x len(labels) feature matrix)."""
+        return [[counts[lab] for lab in self.labels]
+                for counts in self.match_counts_many(rationales, batch_size)]
+
+    def predicts_upheld(self, rationale_masked: str) -> bool:
+        """Rules baseline for the decision: True when any non-verdict denial pattern fires."""
+        return self._denies(self._hits(self._doc(rationale_masked), with_verdict=False))
+
+    def predicts_upheld_many(self, rationales_masked: Iterable[str],
+                             batch_size: int = 256) -> list[bool]:
+        """:meth:`predicts_upheld` for many masked rationales."""
+        return [self._denies(hits) for hits in
+                self._hits_many(rationales_masked, batch_size, with_verdict=False)]
+
+    def explain(self, rationale: str, include_suppressed: bool = False) -> list[dict[str, Any]]:
+        """The matches behind :meth:`label`, for a person checking the labels.
+
+        Each dict: ``label``, ``pattern_id``, ``start`` / ``end`` (character offsets in
+        ``rationale``), ``text``, ``status`` ("kept"; with ``include_suppressed`` also
+        "blocked" or "overridden"), ``by`` (the blocker or winning pattern) and ``note``.
+        """
+        text = rationale if isinstance(rationale, str) else ""
+        norm, norm_anchor, orig_anchor = _normalise(text)
+        doc = self.nlp(norm)
+        rows = []
+        for hit in self._hits(doc, keep_all=include_suppressed):
+            if hit.rule.target not in self.labels:
+                continue
+            span = doc[hit.start:hit.end]
+            start = _to_original(span.start_char, norm_anchor, orig_anchor)
+            end = _to_original(span.end_char - 1, norm_anchor, orig_anchor) + 1
+            rows.append({"label": hit.rule.target, "pattern_id": hit.rule.id,
+                         "start": start, "end": end, "text": text[start:end],
+                         "status": hit.status, "by": hit.by, "note": hit.rule.note})
+        return sorted(rows, key=lambda r: (r["start"], r["end"], r["pattern_id"]))
+
+    # ----------------------------------------------------------------- internals
+    def _doc(self, rationale: str) -> Doc:
+        return self.nlp(_normalise(rationale if isinstance(rationale, str) else "")[0])
+
+    def _hits_many(self, rationales: Iterable[str], batch_size: int,
+                   with_verdict: bool = True) -> Iterator[list[_Hit]]:
+        texts = (_normalise(r if isinstance(r, str) else "")[0] for r in rationales)
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            yield self._hits(doc, with_verdict=with_verdict)
+
+    def _unit_ids(self, doc: Doc, lower: np.ndarray, unit: str) -> np.ndarray:
+        """Index of the unit (sentence, clause ...) of every token."""
+        ends, starts = self._units[unit]
+        is_end = np.isin(lower, ends)
+        begins = np.zeros(len(doc), dtype=np.int64)
+        begins[1:] = is_end[:-1] & ~is_end[1:]
+        begins[1:] |= np.isin(lower[1:], starts)
+        return np.cumsum(begins)
+
+    def _labels_from_counts(self, counts: dict[str, int], fallback: str | None) -> list[str]:
+        found = [lab for lab in self.labels if counts.get(lab, 0) > 0]
+        return found or ([fallback] if fallback else [])
+
+    def _counts(self, hits: list[_Hit]) -> dict[str, int]:
+        counts = dict.fromkeys(self.labels, 0)
+        for hit in hits:
+            if hit.rule.target in counts:
+                counts[hit.rule.target] += 1
+        return counts
+
+    def _denies(self, hits: list[_Hit]) -> bool:
+        return any(hit.rule.target in self.labels for hit in hits)
+
+    def _hits(self, doc: Doc, *, with_verdict: bool = True,
+              keep_all: bool = False) -> list[_Hit]:
+        """Label spans after cues, blockers and precedence (only kept ones by default)."""
+        if not len(doc):
+            return []
+        matches = self._compiled(doc)
+        if not matches:
+            return []
+        lower = doc.to_array("LOWER")
+        unit_of: dict[str, np.ndarray] = {}
+
+        def unit(name: str) -> np.ndarray:
+            if name not in unit_of:
+                unit_of[name] = self._unit_ids(doc, lower, name)
+            return unit_of[name]
+
+        cue_hits: list[tuple[str, int]] = []
+        candidates: list[tuple[Rule, int, int]] = []
+        for rid, start, end in matches:
+            rule = self._rules[rid]
+            if rule.kind == "cue":
+                cue_hits.append((rule.target, start))
+            elif with_verdict or not rule.verdict:
+                candidates.append((rule, start, end))
+        cues_in: dict[str, dict[int, set[str]]] = {}
+
+        def cues_at(context: str, start: int) -> set[str]:
+            if context == "document":
+                return {cue for cue, _ in cue_hits}
+            ids = unit(context)
+            if context not in cues_in:
+                cues_in[context] = {}
+                for cue, pos in cue_hits:
+                    cues_in[context].setdefault(int(ids[pos]), set()).add(cue)
+            return cues_in[context].get(int(ids[start]), set())
+
+        blocks: list[tuple[Rule, int, int]] = []
+        spans: list[tuple[Rule, int, int]] = []
+        for rule, start, end in candidates:
+            if rule.requires or rule.unless:
+                cues = cues_at(rule.context, start)
+                if not all(c in cues for c in rule.requires) \
+                        or any(c in cues for c in rule.unless):
+                    continue
+            if rule.kind == "blocker":
+                if rule.scope == "document":
+                    start, end = 0, len(doc)
+                elif rule.scope != "overlap":
+                    ids = unit(rule.scope)
+                    start = int(np.searchsorted(ids, ids[start], side="left"))
+                    end = int(np.searchsorted(ids, ids[end - 1], side="right"))
+                blocks.append((rule, start, end))
+            else:
+                spans.append((rule, start, end))
+
+        hits: list[_Hit] = []
+        survivors: list[tuple[Rule, int, int]] = []
+        for rule, start, end in spans:
+            blocker = next((b.id for b, bs, be in blocks
+                            if (rule.target in b.blocks or "*" in b.blocks)
+                            and bs < end and start < be), "")
+            if blocker:
+                hits.append(_Hit(rule, start, end, "blocked", blocker))
+            else:
+                survivors.append((rule, start, end))
+        survivors.sort(key=lambda s: (-s[0].priority, -(s[2] - s[1]), s[1],
+                                      self._order[s[0].id]))
+        owner: dict[int, str] = {}
+        for rule, start, end in survivors:
+            winner = next((owner[i] for i in range(start, end) if i in owner), "")
+            if winner:
+                hits.append(_Hit(rule, start, end, "overridden", winner))
+                continue
+            for i in range(start, end):
+                owner[i] = rule.id
+            hits.append(_Hit(rule, start, end, "kept"))
+        if not keep_all:
+            hits = [h for h in hits if h.status == "kept"]
+        return sorted(hits, key=lambda h: (h.start, h.end, h.rule.id))
+
+
+@lru_cache(maxsize=8)
+def shared_labeller(labels: tuple[str, ...] = REASONS) -> ReasonLabeller:
+    """One labeller per label set with the packaged patterns, built once (≈1 s) and reused."""
+    return ReasonLabeller(tuple(labels))
+
+
+def default_labeller() -> ReasonLabeller:
+    """The shared labeller for all :data:`REASONS`."""
+    return shared_labeller(REASONS)
+
+
+def predicts_upheld(rationale_masked: str) -> bool:
+    """Rules baseline for the decision target (see :meth:`ReasonLabeller.predicts_upheld`).
+
+    Meant for the rationale with its verdict sentences masked; it reads only findings
+    (missing documentation, no improvement, excess quantity, not recommended, unspecified
+    request), never the verdict ("is not medically necessary").
+    """
+    return default_labeller().predicts_upheld(rationale_masked)
