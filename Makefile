@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= configs/default.yaml
 SHARED ?= ../shared
 
-.PHONY: setup test bench train data experiments ui notebook lint clean
+.PHONY: setup test bench train data samples experiments ui notebook lint clean
 
 setup: $(STAMP)
 
@@ -26,11 +26,26 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
-train data experiments notebook: $(STAMP)
-	@echo "make $@: not built yet (see the open issues)"; exit 1
+SYNTH := data/raw/synth
+SYNTH_LETTERS ?= 3000
+SYNTH_SEED ?= 0
+
+data: $(SYNTH)/labels.jsonl
+
+$(SYNTH)/labels.jsonl: $(STAMP) $(wildcard src/imr_ml/synth/*.py)
+	$(BIN)/imr-ml synth --letters $(SYNTH_LETTERS) --seed $(SYNTH_SEED) --out $(SYNTH)
+
+samples: $(STAMP)
+	$(BIN)/imr-ml synth --letters 50 --seed $(SYNTH_SEED) --out data/samples
+
+train: data
+	$(BIN)/imr-ml train --config $(CONFIG)
 
 ui: $(STAMP)
-	@echo "make ui: not built yet (see the open issues)"; exit 1
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db
+
+experiments notebook: $(STAMP)
+	@echo "make $@: not built yet (see the open issues)"; exit 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist src/*.egg-info

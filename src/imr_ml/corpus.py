@@ -77,6 +77,10 @@ def _check_label(label: dict[str, Any], where: str, reason_ids: Sequence[str]) -
     decision = label.get("decision")
     if decision is not None and decision not in DECISIONS:
         problems.append(f"{where}: decision {decision!r} is not one of {DECISIONS}")
+    for key, allowed in (("decision_source", ("gold", "silver")),
+                         ("reasons_source", ("gold", "weak", "none"))):
+        if key in label and label[key] not in allowed:
+            problems.append(f"{where}: {key} {label[key]!r} is not one of {allowed}")
     unknown = sorted(set(label.get("reasons") or ()) - set(reason_ids))
     if unknown:
         problems.append(f"{where}: unknown reason(s) {unknown}; known: {list(reason_ids)}")
@@ -150,10 +154,10 @@ def items_table(
 
 
 def _labelled_row(row: dict[str, Any], label: dict[str, Any]) -> dict[str, Any]:
-    decision = label.get("decision")
-    decision_source = "gold" if decision else "silver"
-    decision = decision or row["decision_stated"]
-    has_reasons = "reasons" in label and (label["reasons"] or decision == "overturned")
+    """One item with its labels; a label file may say itself how sure its labels are
+    (`decision_source`, `reasons_source`, as `imr-ml label` writes them)."""
+    decision = label.get("decision") or row["decision_stated"]
+    has_reasons = "reasons" in label and bool(label["reasons"] or decision == "overturned")
     return {
         "letter_id": row["letter_id"],
         "item_index": row["item_index"],
@@ -165,8 +169,9 @@ def _labelled_row(row: dict[str, Any], label: dict[str, Any]) -> dict[str, Any]:
         "decision_stated": row["decision_stated"],
         "decision": decision,
         "reasons": sorted(label.get("reasons") or []) if has_reasons else [],
-        "decision_source": decision_source,
-        "reasons_source": "gold" if has_reasons else "none",
+        "decision_source": label.get("decision_source",
+                                     "gold" if label.get("decision") else "silver"),
+        "reasons_source": label.get("reasons_source", "gold") if has_reasons else "none",
     }
 
 

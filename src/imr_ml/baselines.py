@@ -1,0 +1,117 @@
+"""Baselines the model must beat, with the model's `fit` / `predict_items` interface.
+
+- `majority`: always the most frequent decision and the most frequent reason;
+- `rules`: the rule labeller (`imr_ml.reasons`) for reasons, and "upheld" wherever a
+  denial rule fires in the masked reasoning;
+- `spacy_textcat`: spaCy's bag-of-words `textcat` (decision, on the masked reasoning) and
+  `textcat_multilabel` (reasons), trained on the same split.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from imr_ml.features import mask_verdicts
+
+
+def _frame(items: pd.DataFrame, decisions, p_overturned, reasons) -> pd.DataFrame:
+    return pd.DataFrame({"decision_pred": list(decisions), "p_overturned": list(p_overturned),
+                         "reasons_pred": list(reasons)}, index=items.index)
+
+
+def _upheld_with_reasons(items: pd.DataFrame) -> pd.DataFrame:
+    return items[(items["decision"] == "upheld") & (items["reasons_source"] != "none")]
+
+
+class MajorityBaseline:
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.reasons = list(reasons)
+
+    def fit(self, items: pd.DataFrame) -> MajorityBaseline:
+        self.decision = items["decision"].mode().iloc[0]
+        counts = Counter(r for rs in _upheld_with_reasons(items)["reasons"] for r in rs)
+        self.reason = counts.most_common(1)[0][0] if counts else self.reasons[0]
+        return self
+
+    def predict_items(self, items: pd.DataFrame) -> pd.DataFrame:
+        n = len(items)
+        p = 1.0 if self.decision == "overturned" else 0.0
+        return _frame(items, [self.decision] * n, [p] * n, [[self.reason]] * n)
+
+
+class RulesBaseline:
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.reasons = tuple(reasons)
+
+    def fit(self, items: pd.DataFrame) -> RulesBaseline:
+        return self
+
+    def predict_items(self, items: pd.DataFrame) -> pd.DataFrame:
+        from imr_ml.reasons import shared_labeller
+
+        labeller = shared_labeller(self.reasons)
+        rationales = items["rationale"].fillna("").tolist()
+        upheld = [labeller.predicts_upheld(mask_verdicts(t)) for t in rationales]
+        reasons = labeller.label_many(rationales, fallback="other")
+        return _frame(items, ["upheld" if u else "overturned" for u in upheld],
+                      [0.0 if u else 1.0 for u in upheld], reasons)
+
+
+class TextcatBaseline:
+    """spaCy bag-of-words text classifiers on a blank English pipeline."""
+
+    ARCH = {"@architectures": "spacy.TextCatBOW.v3", "ngram_size": 2, "no_output_layer": False}
+
+    def __init__(self, reasons: Sequence[str], epochs: int = 6, seed: int = 0) -> None:
+        self.reasons = list(reasons)
+        self.epochs = epochs
+        self.seed = seed
+
+    def _train(self, texts: list[str], cats: list[dict[str, float]], exclusive: bool):
+        import spacy
+        from spacy.training import Example
+        from spacy.util import minibatch
+
+        nlp = spacy.blank("en")
+        name = "textcat" if exclusive else "textcat_multilabel"
+        textcat = nlp.add_pipe(name, config={"model": {**self.ARCH,
+                                                       "exclusive_classes": exclusive}})
+        for label in cats[0]:
+            textcat.add_label(label)
+        examples = [Example.from_dict(doc, {"cats": c})
+                    for doc, c in zip(nlp.tokenizer.pipe(texts), cats)]
+        optimizer = nlp.initialize(lambda: examples)
+        rng = random.Random(self.seed)
+        for _ in range(self.epochs):
+            rng.shuffle(examples)
+            for batch in minibatch(examples, size=64):
+                nlp.update(batch, sgd=optimizer)
+        return nlp
+
+    def fit(self, items: pd.DataFrame) -> TextcatBaseline:
+        masked = [mask_verdicts(t) for t in items["rationale"].fillna("")]
+        overturned = (items["decision"] == "overturned").tolist()
+        self.decision_nlp = self._train(
+            masked, [{"overturned": float(o), "upheld": float(not o)} for o in overturned], True)
+        upheld = _upheld_with_reasons(items)
+        self.reason_nlp = self._train(
+            upheld["rationale"].fillna("").tolist(),
+            [{r: float(r in rs) for r in self.reasons} for rs in upheld["reasons"]], False)
+        return self
+
+    def predict_items(self, items: pd.DataFrame) -> pd.DataFrame:
+        rationales = items["rationale"].fillna("").tolist()
+        masked = [mask_verdicts(t) for t in rationales]
+        p = np.array([d.cats["overturned"] for d in self.decision_nlp.pipe(masked)])
+        reasons = [[r for r in self.reasons if d.cats[r] >= 0.5]
+                   for d in self.reason_nlp.pipe(rationales)]
+        return _frame(items, np.where(p >= 0.5, "overturned", "upheld"), p, reasons)
+
+
+BASELINES = {"majority": MajorityBaseline, "rules": RulesBaseline,
+             "spacy_textcat": TextcatBaseline}

@@ -1,0 +1,152 @@
+"""The training configuration: YAML validated by typed models, with `key=value` overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from imr_ml.metrics import REQUIRED_REASONS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CorpusConfig(_Strict):
+    path: Path
+    kind: Literal["synthetic", "real"]
+
+
+class DataConfig(_Strict):
+    corpora: list[CorpusConfig] = Field(min_length=1)
+
+
+class LabelsConfig(_Strict):
+    reasons: list[str] = Field(min_length=1)
+
+    @field_validator("reasons")
+    @classmethod
+    def _required_present(cls, reasons: list[str]) -> list[str]:
+        missing = [r for r in REQUIRED_REASONS if r not in reasons]
+        if missing:
+            raise ValueError(f"the label set must include {missing}")
+        if len(set(reasons)) != len(reasons):
+            raise ValueError("reason labels must be unique")
+        return reasons
+
+
+class VectorizerConfig(_Strict):
+    enabled: bool = True
+    ngram_range: tuple[int, int] = (1, 2)
+    min_df: int = Field(1, ge=1)
+    max_features: int | None = Field(None, ge=1)
+
+
+class FeaturesConfig(_Strict):
+    mask_verdicts: bool = True
+    negation: bool = True
+    rule_indicators: bool = True
+    word: VectorizerConfig = VectorizerConfig()
+    char: VectorizerConfig = VectorizerConfig(ngram_range=(3, 5))
+    item_text: VectorizerConfig = VectorizerConfig()
+
+
+class ClassifierConfig(_Strict):
+    classifier: Literal["logistic_regression", "linear_svc"] = "logistic_regression"
+    C: float = Field(1.0, gt=0)
+    class_weight: Literal["balanced"] | None = "balanced"
+    calibration: Literal["sigmoid", "isotonic"] | None = "sigmoid"
+    tune_thresholds: bool = False
+
+
+class ModelsConfig(_Strict):
+    decision: ClassifierConfig = ClassifierConfig()
+    reasons: ClassifierConfig = ClassifierConfig(tune_thresholds=True)
+
+
+class SplitsConfig(_Strict):
+    holdout: Literal["style", "letter"] = "style"
+    holdout_family: int = 2
+    test_size: float = Field(0.2, gt=0, lt=1)
+    validation_size: float = Field(0.2, gt=0, lt=1)
+    cv_folds: int = Field(5, ge=2)
+
+
+class MlflowConfig(_Strict):
+    experiment: str = "imr-ml"
+    register_model: bool = True
+
+
+class ModelConfig(_Strict):
+    name: str = Field("imr-classifier", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    dir: Path = Path("models")
+
+
+class Config(_Strict):
+    seed: int = 0
+    data: DataConfig
+    labels: LabelsConfig
+    features: FeaturesConfig = FeaturesConfig()
+    models: ModelsConfig = ModelsConfig()
+    splits: SplitsConfig = SplitsConfig()
+    baselines: list[Literal["majority", "rules", "spacy_textcat"]] = ["majority", "rules"]
+    mlflow: MlflowConfig = MlflowConfig()
+    model: ModelConfig = ModelConfig()
+
+    def flat(self) -> dict[str, Any]:
+        """The config as dotted keys, e.g. {"models.decision.C": 4.0}, for MLflow params."""
+        return _flatten(self.model_dump(mode="json"))
+
+
+class ConfigError(ValueError):
+    """A config file or override that is not valid; the message says where and why."""
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out |= _flatten(value, f"{name}.")
+        else:
+            out[name] = value
+    return out
+
+
+def _apply_override(tree: dict[str, Any], override: str) -> None:
+    key, sep, raw = override.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"override {override!r} is not of the form key=value")
+    *parents, leaf = key.strip().split(".")
+    node = tree
+    for part in parents:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {override!r}: '{part}' is not a section")
+        node = child
+    node[leaf] = yaml.safe_load(raw)
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read, override and validate a config file; errors name the file and the keys."""
+    path = Path(path)
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read config ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of sections")
+    for override in overrides:
+        _apply_override(tree, override)
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as err:
+        lines = [
+            f"  {'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in err.errors()
+        ]
+        raise ConfigError(f"{path}: invalid config\n" + "\n".join(lines)) from None

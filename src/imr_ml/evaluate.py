@@ -1,0 +1,81 @@
+"""Score predictions against an items table's labels: one flat dict of metrics per model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from imr_ml.config import Config, CorpusConfig
+from imr_ml.metrics import decision_metrics, format_table, reason_metrics
+
+# The columns of the comparison table printed at the end of training and by `evaluate`.
+TABLE_COLUMNS = (
+    "decision_macro_f1", "decision_overturned_recall", "decision_overturned_pr_auc",
+    "reasons_required_micro_f1", "reasons_micro_f1", "reasons_macro_f1",
+)
+
+
+def reason_rows(items: pd.DataFrame) -> pd.Series:
+    """Items whose reasons can be scored: upheld, with gold reasons (never weak ones)."""
+    return (items["decision"] == "upheld") & (items["reasons_source"] == "gold")
+
+
+def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str]) -> dict[str, float]:
+    """Decision metrics over all items, reason metrics over the upheld, labelled ones."""
+    p_overturned = preds["p_overturned"] if "p_overturned" in preds else None
+    out = {f"decision_{k}": v for k, v in decision_metrics(
+        items["decision"].tolist(), preds["decision_pred"].tolist(), p_overturned).items()}
+    rows = reason_rows(items).to_numpy()
+    if rows.any():
+        out |= {f"reasons_{k}": v for k, v in reason_metrics(
+            items.loc[rows, "reasons"].tolist(), preds.loc[rows, "reasons_pred"].tolist(),
+            reasons).items()}
+    return out
+
+
+def mean_metrics(folds: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """Average of per-fold metrics (keys present in every fold)."""
+    keys = set.intersection(*(set(f) for f in folds))
+    return {k: sum(f[k] for f in folds) / len(folds) for k in sorted(keys)}
+
+
+def comparison_table(results: Mapping[str, Mapping[str, float]]) -> str:
+    return format_table(results, TABLE_COLUMNS)
+
+
+def evaluate_corpus(
+    data: Sequence[Path], cfg: Config, *, model_ref: str | None = None,
+    baseline: str | None = None, split: str = "all", out: Path | None = None,
+) -> dict[str, dict[str, float]]:
+    """Score a model (or a baseline) on labelled corpora; print the table, write JSON."""
+    from imr_ml.baselines import BASELINES
+    from imr_ml.corpus import META_FILE
+    from imr_ml.registry import load_model
+    from imr_ml.train import holdout_split, load_items
+
+    corpora = [CorpusConfig(path=p, kind="synthetic" if (p / META_FILE).is_file() else "real")
+               for p in data]
+    cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"corpora": corpora})})
+    items, meta = load_items(cfg, weak_labels=False)
+    train_side = items
+    if split == "style-holdout":
+        parts = holdout_split(cfg, items, meta)
+        train_side, items = items.iloc[parts.train], items.iloc[parts.test]
+    reasons = list(cfg.labels.reasons)
+    if baseline is not None:
+        name = f"baseline:{baseline}"
+        predictor = BASELINES[baseline](reasons).fit(train_side)
+    else:
+        predictor = load_model(model_ref)
+        name = f"model:{predictor.metadata.get('name', 'model')}"
+        reasons = predictor.reasons
+    results = {name: score(items, predictor.predict_items(items), reasons)}
+    print(comparison_table(results))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"data": [str(p) for p in data], "split": split,
+                                   "results": results}, indent=2) + "\n")
+    return results

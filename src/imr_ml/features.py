@@ -1,0 +1,144 @@
+"""Features of an item: TF-IDF over its rationale and item text, plus rule-match counts.
+
+Two text treatments carry what plain bag-of-words misses here:
+
+- verdict masking: sentences that state the verdict ("the request is not medically
+  necessary") are removed, so the decision model learns from the reviewer's findings;
+- negation marking: words in the scope of a negation cue get a `NOT_` prefix, so "no
+  documentation of functional improvement" and "documentation of functional improvement"
+  are different features.
+
+`build_features` assembles them with a `ColumnTransformer` from the features config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from imr_ml.config import FeaturesConfig
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])")
+VERDICT = re.compile(
+    r"medically\s+(?:necessary|appropriate|reasonable)|medical\s+necessity"
+    r"|\bnon-?certif|\bcertified\b|\bupheld\b|\boverturned\b"
+    r"|\brequest(?:ed\s+[\w-]+)?\b[^.]{0,100}?\b(?:is|was|are|were|be)\s+(?:not\s+|therefore\s+)?"
+    r"(?:supported|warranted|approved|authorized|substantiated|indicated|recommended|established)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
+_NEGATION = re.compile(
+    r"^(?:no|not|non|never|without|nor|neither|none|lack|lacks|lacking|absence|absent|"
+    r"cannot|can't|doesn't|don't|didn't|isn't|wasn't|aren't|weren't|fails|failed|unable)$",
+    re.IGNORECASE,
+)
+_SCOPE_END = re.compile(r"^(?:[.,;:!?]|but|however|although|though|while|whereas|except)$",
+                        re.IGNORECASE)
+NEGATION_WINDOW = 6
+
+
+def mask_verdicts(text: str) -> str:
+    """The text without its verdict sentences."""
+    return " ".join(s for s in _SENTENCE.split(text) if not VERDICT.search(s))
+
+
+def mark_negation(text: str) -> str:
+    """Lowercased words, those in a negation's scope prefixed with `NOT_`.
+
+    A scope opens at a cue ("no", "lack", "without", ...) and closes at punctuation, a
+    contrast word, or after `NEGATION_WINDOW` words.
+    """
+    out: list[str] = []
+    left = 0
+    for word in _WORD.findall(text):
+        if _SCOPE_END.match(word):
+            left = 0
+            out.append(word)
+        elif _NEGATION.match(word):
+            left = NEGATION_WINDOW
+            out.append(word.lower())
+        elif left:
+            left -= 1
+            out.append("NOT_" + word.lower())
+        else:
+            out.append(word.lower())
+    return " ".join(out)
+
+
+def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) -> list[str]:
+    """Apply the configured text treatments to a column of texts."""
+    out = []
+    for text in texts:
+        text = text or ""
+        if mask:
+            text = mask_verdicts(text)
+        if negation:
+            text = mark_negation(text)
+        out.append(text)
+    return out
+
+
+class RuleCounts(TransformerMixin, BaseEstimator):
+    """Per-reason rule-match counts of the rule labeller, log-scaled, as dense columns."""
+
+    def __init__(self, labels: Sequence[str] = (), mask: bool = False) -> None:
+        self.labels = labels
+        self.mask = mask
+
+    def fit(self, texts, y=None) -> RuleCounts:
+        return self
+
+    def transform(self, texts) -> np.ndarray:
+        from imr_ml.reasons import shared_labeller
+
+        labeller = shared_labeller(tuple(self.labels))
+        counts = labeller.count_many(prepare(list(texts), mask=self.mask))
+        return np.log1p(np.asarray(counts, dtype=float))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray([f"rule_{label}" for label in self.labels], dtype=object)
+
+
+def _text_branch(vectorizer: TfidfVectorizer, mask: bool, negation: bool) -> Pipeline:
+    return Pipeline([
+        ("prepare", FunctionTransformer(prepare, kw_args={"mask": mask, "negation": negation})),
+        ("tfidf", vectorizer),
+    ])
+
+
+def build_features(cfg: FeaturesConfig, labels: Sequence[str], *, decision: bool) -> ColumnTransformer:
+    """Features over the `rationale` and `item_text` columns of an items table.
+
+    `decision=True` builds the decision model's view: verdict sentences masked (if the
+    config says so). The reasons model reads the rationale as it is.
+    """
+    mask = decision and cfg.mask_verdicts
+    branches = []
+    if cfg.word.enabled:
+        branches.append(("word", _text_branch(TfidfVectorizer(
+            ngram_range=tuple(cfg.word.ngram_range), min_df=cfg.word.min_df,
+            max_features=cfg.word.max_features, sublinear_tf=True, lowercase=False,
+            token_pattern=r"\S+",
+        ), mask, cfg.negation), "rationale"))
+    if cfg.char.enabled:
+        branches.append(("char", _text_branch(TfidfVectorizer(
+            analyzer="char_wb", ngram_range=tuple(cfg.char.ngram_range), min_df=cfg.char.min_df,
+            max_features=cfg.char.max_features, sublinear_tf=True,
+        ), mask, False), "rationale"))
+    if cfg.item_text.enabled:
+        branches.append(("item", TfidfVectorizer(
+            ngram_range=tuple(cfg.item_text.ngram_range), min_df=cfg.item_text.min_df,
+            max_features=cfg.item_text.max_features, sublinear_tf=True,
+        ), "item_text"))
+    if cfg.rule_indicators:
+        branches.append(("rules", RuleCounts(tuple(labels), mask=mask), "rationale"))
+    if not branches:
+        raise ValueError("features: every feature branch is disabled")
+    return ColumnTransformer(branches, sparse_threshold=1.0)

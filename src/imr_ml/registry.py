@@ -1,0 +1,61 @@
+"""Find a trained model by reference: a folder, an MLflow URI, or the last one trained.
+
+A model is code (joblib unpickles objects), so models are loaded only from a folder or URI
+the user names, or from the pointer `models/LATEST` that `imr-ml train` writes; the
+artefact's sha256 is checked against its metadata before anything is unpickled.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from imr_ml.model import ImrClassifier, ModelLoadError
+
+LATEST = Path("models") / "LATEST"
+MLFLOW_SCHEMES = ("runs:/", "models:/", "mlflow-artifacts:/")
+
+
+def remember_latest(folder: Path, pointer: Path = LATEST) -> None:
+    """Record `folder` as the model `make train` produced last."""
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    pointer.write_text(str(folder.resolve()) + "\n")
+
+
+def resolve(ref: str | None, pointer: Path = LATEST) -> Path:
+    """The local model folder a reference names (downloading MLflow artefacts if needed)."""
+    if ref is None:
+        if not pointer.is_file():
+            raise ModelLoadError(f"no model given and no {pointer}: train one with "
+                                 "`make train`, or pass --model FOLDER|runs:/ID/model")
+        ref = pointer.read_text().strip()
+    if ref.startswith(MLFLOW_SCHEMES):
+        return _download(ref)
+    folder = Path(ref)
+    if not folder.is_dir():
+        raise ModelLoadError(f"model {ref!r} is neither a folder nor an MLflow URI "
+                             f"({', '.join(MLFLOW_SCHEMES)}...)")
+    return folder
+
+
+def _download(uri: str) -> Path:
+    import mlflow
+
+    from imr_ml.train import tracking_uri
+
+    mlflow.set_tracking_uri(tracking_uri())
+    target = Path(tempfile.mkdtemp(prefix="imr-ml-model-"))
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target)))
+    except Exception as err:  # MLflow raises several unrelated types for a bad URI
+        raise ModelLoadError(f"cannot fetch {uri} from {tracking_uri()}: {err}") from None
+    found = [p.parent for p in local.rglob("metadata.json") if (p.parent / "model.joblib").is_file()]
+    if len(found) != 1:
+        raise ModelLoadError(f"{uri}: not an imr-ml model (no single model folder inside)")
+    return found[0]
+
+
+def load_model(ref: str | None = None, pointer: Path = LATEST) -> ImrClassifier:
+    """Load a model by reference (see `resolve`), verifying its hash and versions."""
+    return ImrClassifier.load(resolve(ref, pointer))
+

@@ -1,0 +1,209 @@
+"""One training run: load corpora, evaluate honestly, fit the final model, log it to MLflow.
+
+Evaluation, all split by letter:
+- holdout: the style-holdout test of the synthetic corpus (or random test letters), scored
+  for the model and every baseline (baselines as nested runs);
+- cv: letter-grouped cross-validation of the training letters;
+- real_cv: for configs with real corpora, letter-grouped CV over the real letters (each
+  fold's model is trained on the synthetic corpus and the other real folds), so no real
+  letter is scored by a model that saw it.
+Thresholds are tuned on validation letters inside the training side only.
+The saved model is then fitted on all letters. No letter text is logged: counts, metrics,
+hashes and feature names only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from imr_ml.baselines import BASELINES
+from imr_ml.config import Config
+from imr_ml.corpus import LABELS_FILE, letters_dir, load_corpus, read_meta
+from imr_ml.evaluate import comparison_table, mean_metrics, score
+from imr_ml.model import ImrClassifier
+from imr_ml.registry import remember_latest
+from imr_ml.splits import Split, letter_folds, letter_split, style_holdout_split
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+
+
+def log(message: str) -> None:
+    print(f"[imr-ml train] {message}", file=sys.stderr, flush=True)
+
+
+def tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """All corpora as one items table (column `corpus_kind`), and the synthetic meta.
+
+    With `weak_labels`, upheld items without reason labels get the rule labeller's.
+    """
+    labeller = None
+    if weak_labels:
+        from imr_ml.reasons import shared_labeller
+
+        labeller = shared_labeller(tuple(cfg.labels.reasons))
+    tables, metas = [], []
+    for corpus in cfg.data.corpora:
+        if not corpus.path.is_dir():
+            hint = " (run `make data` first)" if corpus.kind == "synthetic" else ""
+            raise FileNotFoundError(f"corpus folder {corpus.path} not found{hint}")
+        table = load_corpus(corpus.path, reason_ids=cfg.labels.reasons, weak_labeller=labeller)
+        table["corpus_kind"] = corpus.kind
+        tables.append(table)
+        meta = read_meta(corpus.path) if corpus.kind == "synthetic" else None
+        if meta is not None:
+            metas.append(meta)
+    items = pd.concat(tables, ignore_index=True)
+    duplicated = items.duplicated(["letter_id", "item_index"])
+    if duplicated.any():
+        raise ValueError(f"{duplicated.sum()} items share a letter id across corpora "
+                         f"(e.g. {items.loc[duplicated, 'letter_id'].iloc[0]})")
+    return items, (pd.concat(metas, ignore_index=True) if metas else None)
+
+
+def manifest(cfg: Config, items: pd.DataFrame) -> dict[str, Any]:
+    """Counts, label balance and input hashes: what was trained on, without any text."""
+    out: dict[str, Any] = {"corpora": []}
+    for corpus in cfg.data.corpora:
+        digest = hashlib.sha256()
+        files = sorted(letters_dir(corpus.path).rglob("*"))
+        for path in [corpus.path / LABELS_FILE, *files]:
+            if path.is_file() and path.suffix.lower() in {".txt", ".pdf", ".jsonl"}:
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        part = items[items["corpus_kind"] == corpus.kind]
+        out["corpora"].append({"path": str(corpus.path), "kind": corpus.kind,
+                               "sha256": digest.hexdigest()})
+        out[corpus.kind] = {
+            "letters": int(part["letter_id"].nunique()), "items": len(part),
+            "decisions": part["decision"].value_counts().to_dict(),
+            "decision_sources": part["decision_source"].value_counts().to_dict(),
+            "reasons_sources": part["reasons_source"].value_counts().to_dict(),
+            "reasons": pd.Series([r for rs in part["reasons"] for r in rs],
+                                 dtype=object).value_counts().to_dict(),
+            "layouts": part["layout"].value_counts().to_dict(),
+        }
+    return out
+
+
+def holdout_split(cfg: Config, items: pd.DataFrame, meta: pd.DataFrame | None) -> Split:
+    """Test letters of the synthetic corpus; real letters always stay on the training side."""
+    synthetic = items[items["corpus_kind"] == "synthetic"]
+    others = np.flatnonzero(items["corpus_kind"].to_numpy() != "synthetic")
+    if synthetic.empty:
+        return letter_split(items, cfg.splits.test_size, cfg.seed)
+    if cfg.splits.holdout == "style":
+        if meta is None:
+            raise ValueError("splits.holdout=style needs the synthetic corpus's meta.jsonl")
+        split = style_holdout_split(synthetic, meta, cfg.splits.holdout_family)
+    else:
+        split = letter_split(synthetic, cfg.splits.test_size, cfg.seed)
+    index = synthetic.index.to_numpy()
+    return Split(np.concatenate([index[split.train], others]), index[split.test],
+                 split.excluded_letters)
+
+
+Predictor = Callable[[], Any]
+
+
+def _fit_score(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
+               reasons: list[str]) -> tuple[Any, pd.DataFrame, dict[str, float]]:
+    model = make().fit(train)
+    preds = model.predict_items(test)
+    return model, preds, score(test, preds, reasons)
+
+
+def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
+                   reasons: list[str], fixed: pd.DataFrame | None = None) -> dict[str, float]:
+    """Mean metrics over letter-grouped folds; `fixed` rows join every fold's training side."""
+    per_fold = []
+    for k, fold in enumerate(folds, start=1):
+        train = items.iloc[fold.train]
+        if fixed is not None:
+            train = pd.concat([fixed, train])
+        per_fold.append(_fit_score(make, train, items.iloc[fold.test], reasons)[2])
+        log(f"  fold {k}/{len(folds)} done")
+    return mean_metrics(per_fold)
+
+
+def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, float]]:
+    """Run one tracked training; returns the holdout metrics of the model and baselines."""
+    import mlflow
+
+    from imr_ml import tracking
+
+    started = time.perf_counter()
+    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_experiment(cfg.mlflow.experiment)
+    items, meta = load_items(cfg)
+    reasons = list(cfg.labels.reasons)
+    log(f"{items['letter_id'].nunique()} letters, {len(items)} items loaded")
+
+    def make_model() -> ImrClassifier:
+        return ImrClassifier(cfg)
+
+    with mlflow.start_run(run_name=cfg.model.name) as run:
+        mlflow.log_params(tracking.params(cfg))
+        mlflow.log_dict(manifest(cfg, items), "dataset_manifest.json")
+        mlflow.log_dict(cfg.model_dump(mode="json"), "config.json")
+        split = holdout_split(cfg, items, meta)
+        train_items, test_items = items.iloc[split.train], items.iloc[split.test]
+        mlflow.log_metrics({"holdout_train_letters": train_items["letter_id"].nunique(),
+                            "holdout_test_letters": test_items["letter_id"].nunique(),
+                            "holdout_excluded_letters": split.excluded_letters})
+        log(f"holdout ({cfg.splits.holdout}): {train_items['letter_id'].nunique()} train / "
+            f"{test_items['letter_id'].nunique()} test letters; fitting the model")
+        model, preds, results = _fit_score(make_model, train_items, test_items, reasons)
+        table = {"model": results}
+        mlflow.log_metrics(tracking.prefixed("holdout", results))
+        with tempfile.TemporaryDirectory() as tmp:
+            tracking.log_evaluation_plots(Path(tmp), test_items, preds, reasons)
+        for name in cfg.baselines:
+            log(f"baseline {name}")
+            with mlflow.start_run(run_name=f"baseline-{name}", nested=True):
+                mlflow.log_param("baseline", name)
+                _, _, metrics = _fit_score(lambda n=name: BASELINES[n](reasons),
+                                           train_items, test_items, reasons)
+                mlflow.log_metrics(tracking.prefixed("holdout", metrics))
+                table[f"baseline:{name}"] = metrics
+
+        log(f"cross-validation of the training letters ({cfg.splits.cv_folds} folds)")
+        cv = cross_validate(make_model, train_items.reset_index(drop=True),
+                            letter_folds(train_items, cfg.splits.cv_folds), reasons)
+        mlflow.log_metrics(tracking.prefixed("cv", cv))
+        real = items[items["corpus_kind"] == "real"].reset_index(drop=True)
+        if not real.empty:
+            log(f"cross-validation over the real letters ({cfg.splits.cv_folds} folds)")
+            real_cv = cross_validate(make_model, real, letter_folds(real, cfg.splits.cv_folds),
+                                     reasons, fixed=items[items["corpus_kind"] != "real"])
+            mlflow.log_metrics(tracking.prefixed("real_cv", real_cv))
+            table["model (real CV)"] = real_cv
+
+        log("fitting the final model on all letters")
+        final = make_model().fit(items)
+        folder = final.save(cfg.model.dir / cfg.model.name,
+                            extra={"mlflow_run_id": run.info.run_id,
+                                   "holdout_metrics": results,
+                                   "trained_on": manifest(cfg, items)})
+        remember_latest(folder)
+        tracking.log_top_features(final)
+        tracking.log_model(final, folder, cfg, items)
+        mlflow.log_metric("train_seconds", time.perf_counter() - started)
+    print(comparison_table(table))
+    log(f"model saved to {folder}; MLflow run {run.info.run_id} ({tracking_uri()}); "
+        f"{time.perf_counter() - started:.0f} s")
+    return table
+
