@@ -46,6 +46,14 @@ def comparison_table(results: Mapping[str, Mapping[str, float]]) -> str:
     return format_table(results, TABLE_COLUMNS)
 
 
+def per_reason_table(metrics: Mapping[str, float], reasons: Sequence[str]) -> str:
+    """Precision, recall, F1 and support of each reason label, one row per label."""
+    rows = {label: {k: metrics[f"reasons_{label}_{k}"]
+                    for k in ("precision", "recall", "f1", "support")
+                    if f"reasons_{label}_{k}" in metrics} for label in reasons}
+    return format_table(rows, ("precision", "recall", "f1", "support"), first="reason")
+
+
 def evaluate_corpus(
     data: Sequence[Path], cfg: Config, *, model_ref: str | None = None,
     baseline: str | None = None, split: str = "all", out: Path | None = None,
@@ -74,6 +82,9 @@ def evaluate_corpus(
         reasons = predictor.reasons
     results = {name: score(items, predictor.predict_items(items), reasons)}
     print(comparison_table(results))
+    print(f"\nper reason ({name}, {int(results[name].get('reasons_n', 0))} upheld items "
+          "with gold reasons):")
+    print(per_reason_table(results[name], reasons))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps({"data": [str(p) for p in data], "split": split,

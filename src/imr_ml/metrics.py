@@ -61,11 +61,12 @@ def reason_metrics(
     return out
 
 
-def format_table(results: Mapping[str, Mapping[str, float]], columns: Sequence[str]) -> str:
+def format_table(results: Mapping[str, Mapping[str, float]], columns: Sequence[str],
+                 first: str = "model") -> str:
     """A plain-text table: one row per model, one column per metric (blank where absent)."""
-    name_width = max([len("model"), *map(len, results)])
+    name_width = max([len(first), *map(len, results)])
     widths = [max(len(c), 6) for c in columns]
-    lines = ["  ".join(["model".ljust(name_width), *(c.rjust(w) for c, w in zip(columns, widths))])]
+    lines = ["  ".join([first.ljust(name_width), *(c.rjust(w) for c, w in zip(columns, widths))])]
     for name, metrics in results.items():
         cells = [f"{metrics[c]:.3f}" if c in metrics else "" for c in columns]
         lines.append("  ".join([name.ljust(name_width),
