@@ -62,6 +62,11 @@ class RulesBaseline:
                       [0.0 if u else 1.0 for u in upheld], reasons)
 
 
+def _nonempty(texts: list[str]) -> list[str]:
+    """spaCy's bigram bag-of-words fails on a doc without tokens (a fully masked rationale)."""
+    return [t if t.strip() else "EMPTY" for t in texts]
+
+
 class TextcatBaseline:
     """spaCy bag-of-words text classifiers on a blank English pipeline."""
 
@@ -94,19 +99,19 @@ class TextcatBaseline:
         return nlp
 
     def fit(self, items: pd.DataFrame) -> TextcatBaseline:
-        masked = [mask_verdicts(t) for t in items["rationale"].fillna("")]
+        masked = _nonempty([mask_verdicts(t) for t in items["rationale"].fillna("")])
         overturned = (items["decision"] == "overturned").tolist()
         self.decision_nlp = self._train(
             masked, [{"overturned": float(o), "upheld": float(not o)} for o in overturned], True)
         upheld = _upheld_with_reasons(items)
         self.reason_nlp = self._train(
-            upheld["rationale"].fillna("").tolist(),
+            _nonempty(upheld["rationale"].fillna("").tolist()),
             [{r: float(r in rs) for r in self.reasons} for rs in upheld["reasons"]], False)
         return self
 
     def predict_items(self, items: pd.DataFrame) -> pd.DataFrame:
-        rationales = items["rationale"].fillna("").tolist()
-        masked = [mask_verdicts(t) for t in rationales]
+        rationales = _nonempty(items["rationale"].fillna("").tolist())
+        masked = _nonempty([mask_verdicts(t) for t in rationales])
         p = np.array([d.cats["overturned"] for d in self.decision_nlp.pipe(masked)])
         reasons = [[r for r in self.reasons if d.cats[r] >= 0.5]
                    for d in self.reason_nlp.pipe(rationales)]

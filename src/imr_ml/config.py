@@ -49,6 +49,7 @@ class FeaturesConfig(_Strict):
     mask_verdicts: bool = True
     negation: bool = True
     rule_indicators: bool = True
+    rule_scale: float = Field(1.0, gt=0)
     word: VectorizerConfig = VectorizerConfig()
     char: VectorizerConfig = VectorizerConfig(ngram_range=(3, 5))
     item_text: VectorizerConfig = VectorizerConfig()

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
@@ -85,30 +85,39 @@ def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) ->
     return out
 
 
-class RuleCounts(TransformerMixin, BaseEstimator):
-    """Per-reason rule-match counts of the rule labeller, log-scaled, as dense columns."""
+def rule_columns(labels: Sequence[str], masked: bool) -> list[str]:
+    """Names of the rule-count columns `add_rule_columns` adds (masked: of the reasoning)."""
+    prefix = "rule_masked_" if masked else "rule_"
+    return [f"{prefix}{label}" for label in labels]
 
-    def __init__(self, labels: Sequence[str] = (), mask: bool = False) -> None:
-        self.labels = labels
-        self.mask = mask
 
-    def fit(self, texts, y=None) -> RuleCounts:
-        return self
+def add_rule_columns(items: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
+    """The items with per-reason rule-match counts of the rationale and of its masked form.
 
-    def transform(self, texts) -> np.ndarray:
-        from imr_ml.reasons import shared_labeller
+    Counting runs the rule labeller once per item; tables that already have the columns
+    (as training's folds do) are returned as they are.
+    """
+    from imr_ml.reasons import shared_labeller
 
-        labeller = shared_labeller(tuple(self.labels))
-        counts = labeller.count_many(prepare(list(texts), mask=self.mask))
-        return np.log1p(np.asarray(counts, dtype=float))
+    wanted = rule_columns(labels, False) + rule_columns(labels, True)
+    if set(wanted) <= set(items.columns):
+        return items
+    labeller = shared_labeller(tuple(labels))
+    rationales = items["rationale"].fillna("").tolist()
+    counts = np.hstack([np.asarray(labeller.count_many(texts), dtype=float).reshape(len(items), -1)
+                        for texts in (rationales, prepare(rationales, mask=True))])
+    return items.assign(**{name: counts[:, k] for k, name in enumerate(wanted)})
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        return np.asarray([f"rule_{label}" for label in self.labels], dtype=object)
+
+def scaled_log1p(counts: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Rule counts on the scale of TF-IDF values, so neither kind drowns the other."""
+    return scale * np.log1p(np.asarray(counts, dtype=float))
 
 
 def _text_branch(vectorizer: TfidfVectorizer, mask: bool, negation: bool) -> Pipeline:
     return Pipeline([
-        ("prepare", FunctionTransformer(prepare, kw_args={"mask": mask, "negation": negation})),
+        ("prepare", FunctionTransformer(prepare, kw_args={"mask": mask, "negation": negation},
+                                        feature_names_out="one-to-one")),
         ("tfidf", vectorizer),
     ])
 
@@ -138,7 +147,9 @@ def build_features(cfg: FeaturesConfig, labels: Sequence[str], *, decision: bool
             max_features=cfg.item_text.max_features, sublinear_tf=True,
         ), "item_text"))
     if cfg.rule_indicators:
-        branches.append(("rules", RuleCounts(tuple(labels), mask=mask), "rationale"))
+        branches.append(("rules", FunctionTransformer(
+            scaled_log1p, kw_args={"scale": cfg.rule_scale}, feature_names_out="one-to-one",
+        ), rule_columns(labels, mask)))
     if not branches:
         raise ValueError("features: every feature branch is disabled")
     return ColumnTransformer(branches, sparse_threshold=1.0)

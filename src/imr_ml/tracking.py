@@ -30,7 +30,7 @@ from imr_ml.evaluate import reason_rows  # noqa: E402
 from imr_ml.model import ImrClassifier  # noqa: E402
 
 MODEL_ARTIFACT = "model"
-ALIAS = "latest"
+ALIAS = "champion"
 
 # A made-up item: the signature needs an example, and no letter text may be logged.
 INPUT_EXAMPLE = pd.DataFrame({

@@ -30,6 +30,7 @@ from imr_ml.baselines import BASELINES
 from imr_ml.config import Config
 from imr_ml.corpus import LABELS_FILE, letters_dir, load_corpus, read_meta
 from imr_ml.evaluate import comparison_table, mean_metrics, score
+from imr_ml.features import add_rule_columns
 from imr_ml.model import ImrClassifier
 from imr_ml.registry import remember_latest
 from imr_ml.splits import Split, letter_folds, letter_split, style_holdout_split
@@ -38,7 +39,7 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
 
 def log(message: str) -> None:
-    print(f"[imr-ml train] {message}", file=sys.stderr, flush=True)
+    print(f"[imr-ml train {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def tracking_uri() -> str:
@@ -150,6 +151,8 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
     mlflow.set_experiment(cfg.mlflow.experiment)
     items, meta = load_items(cfg)
     reasons = list(cfg.labels.reasons)
+    if cfg.features.rule_indicators:  # counted once here, not again in every fold
+        items = add_rule_columns(items, reasons)
     log(f"{items['letter_id'].nunique()} letters, {len(items)} items loaded")
 
     def make_model() -> ImrClassifier:
