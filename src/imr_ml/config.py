@@ -38,8 +38,10 @@ class LabelsConfig(_Strict):
         return reasons
 
 
+Branch = Literal["word", "char", "item_text", "rules"]
+
+
 class VectorizerConfig(_Strict):
-    enabled: bool = True
     ngram_range: tuple[int, int] = (1, 2)
     min_df: int = Field(1, ge=1)
     max_features: int | None = Field(None, ge=1)
@@ -48,7 +50,6 @@ class VectorizerConfig(_Strict):
 class FeaturesConfig(_Strict):
     mask_verdicts: bool = True
     negation: bool = True
-    rule_indicators: bool = True
     rule_scale: float = Field(1.0, gt=0)
     word: VectorizerConfig = VectorizerConfig()
     char: VectorizerConfig = VectorizerConfig(ngram_range=(3, 5))
@@ -61,6 +62,7 @@ class ClassifierConfig(_Strict):
     class_weight: Literal["balanced"] | None = "balanced"
     calibration: Literal["sigmoid", "isotonic"] | None = "sigmoid"
     tune_thresholds: bool = False
+    features: list[Branch] = Field(["word", "char", "item_text", "rules"], min_length=1)
 
 
 class ModelsConfig(_Strict):

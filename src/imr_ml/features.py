@@ -122,34 +122,32 @@ def _text_branch(vectorizer: TfidfVectorizer, mask: bool, negation: bool) -> Pip
     ])
 
 
-def build_features(cfg: FeaturesConfig, labels: Sequence[str], *, decision: bool) -> ColumnTransformer:
-    """Features over the `rationale` and `item_text` columns of an items table.
+def build_features(cfg: FeaturesConfig, branches: Sequence[str], labels: Sequence[str], *,
+                   decision: bool) -> ColumnTransformer:
+    """The named feature branches over an items table's `rationale` and `item_text` columns.
 
     `decision=True` builds the decision model's view: verdict sentences masked (if the
     config says so). The reasons model reads the rationale as it is.
     """
     mask = decision and cfg.mask_verdicts
-    branches = []
-    if cfg.word.enabled:
-        branches.append(("word", _text_branch(TfidfVectorizer(
+    make = {
+        "word": lambda: _text_branch(TfidfVectorizer(
             ngram_range=tuple(cfg.word.ngram_range), min_df=cfg.word.min_df,
             max_features=cfg.word.max_features, sublinear_tf=True, lowercase=False,
             token_pattern=r"\S+",
-        ), mask, cfg.negation), "rationale"))
-    if cfg.char.enabled:
-        branches.append(("char", _text_branch(TfidfVectorizer(
+        ), mask, cfg.negation),
+        "char": lambda: _text_branch(TfidfVectorizer(
             analyzer="char_wb", ngram_range=tuple(cfg.char.ngram_range), min_df=cfg.char.min_df,
             max_features=cfg.char.max_features, sublinear_tf=True,
-        ), mask, False), "rationale"))
-    if cfg.item_text.enabled:
-        branches.append(("item", TfidfVectorizer(
+        ), mask, False),
+        "item_text": lambda: TfidfVectorizer(
             ngram_range=tuple(cfg.item_text.ngram_range), min_df=cfg.item_text.min_df,
             max_features=cfg.item_text.max_features, sublinear_tf=True,
-        ), "item_text"))
-    if cfg.rule_indicators:
-        branches.append(("rules", FunctionTransformer(
-            scaled_log1p, kw_args={"scale": cfg.rule_scale}, feature_names_out="one-to-one",
-        ), rule_columns(labels, mask)))
-    if not branches:
-        raise ValueError("features: every feature branch is disabled")
-    return ColumnTransformer(branches, sparse_threshold=1.0)
+        ),
+        "rules": lambda: FunctionTransformer(
+            scaled_log1p, kw_args={"scale": cfg.rule_scale}, feature_names_out="one-to-one"),
+    }
+    columns = {"word": "rationale", "char": "rationale", "item_text": "item_text",
+               "rules": rule_columns(labels, mask)}
+    return ColumnTransformer([(name, make[name](), columns[name]) for name in branches],
+                             sparse_threshold=1.0)

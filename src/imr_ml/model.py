@@ -118,20 +118,22 @@ class ImrClassifier:
     # ---- training ---------------------------------------------------------------------
     def _pipelines(self) -> tuple[Pipeline, Pipeline]:
         cfg, seed = self.config, self.config.seed
+        d, r = cfg.models.decision, cfg.models.reasons
         decision = Pipeline([
-            ("features", build_features(cfg.features, self.reasons, decision=True)),
-            ("clf", _estimator(cfg.models.decision, seed)),
+            ("features", build_features(cfg.features, d.features, self.reasons, decision=True)),
+            ("clf", _estimator(d, seed)),
         ])
         reasons = Pipeline([
-            ("features", build_features(cfg.features, self.reasons, decision=False)),
-            ("clf", OneVsRestClassifier(_estimator(cfg.models.reasons, seed))),
+            ("features", build_features(cfg.features, r.features, self.reasons, decision=False)),
+            ("clf", OneVsRestClassifier(_estimator(r, seed))),
         ])
         return decision, reasons
 
     def _inputs(self, items: pd.DataFrame) -> pd.DataFrame:
         """The model's input columns: texts, and rule counts when the features use them."""
         columns = list(INPUT_COLUMNS)
-        if self.config.features.rule_indicators:
+        models = self.config.models
+        if "rules" in models.decision.features + models.reasons.features:
             items = add_rule_columns(items, self.reasons)
             columns += rule_columns(self.reasons, False) + rule_columns(self.reasons, True)
         out = items[columns].copy()
