@@ -133,9 +133,19 @@ def _apply_override(tree: dict[str, Any], override: str) -> None:
     node[leaf] = yaml.safe_load(raw)
 
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """Read, override and validate a config file; errors name the file and the keys."""
-    path = Path(path)
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """`top` over `base`, section by section (lists and values are replaced, not merged)."""
+    out = dict(base)
+    for key, value in top.items():
+        both_sections = isinstance(value, dict) and isinstance(base.get(key), dict)
+        out[key] = _merge(base[key], value) if both_sections else value
+    return out
+
+
+def _read_tree(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file as a mapping, with the file it `extends` (relative to it) beneath it."""
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: `extends` loops back to itself")
     try:
         tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as err:
@@ -144,6 +154,16 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise ConfigError(f"{path}: not valid YAML ({err})") from None
     if not isinstance(tree, dict):
         raise ConfigError(f"{path}: a config must be a mapping of sections")
+    parent = tree.pop("extends", None)
+    if parent is None:
+        return tree
+    return _merge(_read_tree(path.parent / parent, (*seen, path.resolve())), tree)
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read (with what it extends), override and validate a config; errors say where."""
+    path = Path(path)
+    tree = _read_tree(path)
     for override in overrides:
         _apply_override(tree, override)
     try:

@@ -16,10 +16,9 @@ LATEST = Path("models") / "LATEST"
 MLFLOW_SCHEMES = ("runs:/", "models:/", "mlflow-artifacts:/")
 
 
-def remember_latest(folder: Path, pointer: Path = LATEST) -> None:
-    """Record `folder` as the model `make train` produced last."""
-    pointer.parent.mkdir(parents=True, exist_ok=True)
-    pointer.write_text(str(folder.resolve()) + "\n")
+def remember_latest(folder: Path) -> None:
+    """Record `folder` as the model trained last, in `LATEST` beside it (models/LATEST)."""
+    (folder.parent / LATEST.name).write_text(str(folder.resolve()) + "\n")
 
 
 def resolve(ref: str | None, pointer: Path = LATEST) -> Path:

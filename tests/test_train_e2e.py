@@ -1,0 +1,112 @@
+"""Train -> save -> load -> predict on a small generated corpus, with MLflow in a temp dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+
+from imr_ml.config import load_config
+from imr_ml.model import ModelLoadError
+from imr_ml.registry import load_model
+from imr_ml.synth import generate
+from imr_ml.train import load_items, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("train")
+    generate(90, 3, tmp / "synth")
+    cfg = load_config(ROOT / "configs" / "default.yaml", [
+        f"data.corpora=[{{path: {tmp / 'synth'}, kind: synthetic}}]",
+        f"model.dir={tmp / 'models'}", "splits.cv_folds=2",
+    ])
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    old = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    try:
+        table = train(cfg)
+        items, _ = load_items(cfg, weak_labels=False)
+        yield {"tmp": tmp, "cfg": cfg, "table": table, "items": items, "uri": uri}
+    finally:
+        if old is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = old
+
+
+def test_table_has_the_model_and_every_baseline(trained, capsys):
+    table = trained["table"]
+    assert set(table) == {"model", "baseline:majority", "baseline:rules", "baseline:spacy_textcat"}
+    for metrics in table.values():
+        for key in ("decision_macro_f1", "reasons_required_micro_f1"):
+            assert 0.0 <= metrics[key] <= 1.0
+
+
+def test_run_logs_params_metrics_artifacts_and_no_letter_text(trained):
+    mlflow.set_tracking_uri(trained["uri"])
+    runs = mlflow.search_runs(experiment_names=["imr-ml"], output_format="list")
+    parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parent) == 1 and len(runs) == 4  # the run and three nested baselines
+    run = parent[0]
+    assert run.data.params["models.decision.C"] == "4.0"
+    for key in ("holdout_decision_macro_f1", "cv_decision_macro_f1",
+                "holdout_reasons_no_indication_f1", "holdout_decision_brier", "train_seconds"):
+        assert key in run.data.metrics
+    client = mlflow.MlflowClient()
+    local = Path(client.download_artifacts(run.info.run_id, "", str(trained["tmp"] / "art")))
+    files = {p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()}
+    for expected in ("evaluation/confusion_decision.png", "evaluation/pr_reasons.png",
+                     "evaluation/classification_report.txt", "features/top_features.csv",
+                     "dataset_manifest.json", "config.json"):
+        assert expected in files
+    logged = " ".join(p.read_text(errors="ignore") for p in local.rglob("*")
+                      if p.suffix in {".json", ".txt", ".csv"})
+    sentences = [s for r in trained["items"]["rationale"] for s in r.split(". ") if len(s) > 60]
+    assert sentences and not any(s in logged for s in sentences[:300])
+
+
+def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(trained):
+    folder = trained["cfg"].model.dir / "imr-classifier"
+    items = trained["items"].head(40)
+    local = load_model(str(folder)).predict_items(items)
+    assert load_model(None, pointer=folder.parent / "LATEST").metadata["sha256"]
+    run_id = load_model(str(folder)).metadata["mlflow_run_id"]
+    for uri in (f"runs:/{run_id}/model", "models:/imr-classifier@champion"):
+        pd.testing.assert_frame_equal(load_model(uri).predict_items(items), local)
+    assert set(local["decision_pred"]) <= {"upheld", "overturned"}
+    assert local["p_overturned"].between(0, 1).all()
+
+
+def test_tampered_model_refuses_to_load(trained, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(trained["cfg"].model.dir / "imr-classifier", copy)
+    data = bytearray((copy / "model.joblib").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "model.joblib").write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="sha256 does not match"):
+        load_model(str(copy))
+
+
+def test_predict_letters_and_explanations_add_up(trained):
+    model = load_model(str(trained["cfg"].model.dir / "imr-classifier"))
+    letter = (trained["tmp"] / "synth" / "letters" / "synth_000001.txt").read_text()
+    rows = model.predict_letters([letter])
+    assert len(rows) >= 1 and set(rows["decision_pred"]) <= {"upheld", "overturned"}
+    items = trained["items"].head(5)
+    for explained, score in zip(model.explain(items), _decision_scores(model, items)):
+        parts = explained["decision"]
+        assert parts["score"] == pytest.approx(score, abs=1e-6)
+
+
+def _decision_scores(model, items):
+    pipe = model.decision_pipeline
+    features = pipe.named_steps["features"].transform(model._inputs(items))
+    linear = model._linear_parts("decision")
+    return features @ linear[1] + linear[2]
