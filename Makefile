@@ -44,7 +44,10 @@ train: data
 ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db
 
-experiments notebook: $(STAMP)
+experiments: data
+	$(BIN)/python -m imr_ml.experiments experiments/*.yaml --out experiments/RESULTS.md
+
+notebook: $(STAMP)
 	@echo "make $@: not built yet (see the open issues)"; exit 1
 
 clean:

@@ -72,7 +72,7 @@ class TextcatBaseline:
 
     ARCH = {"@architectures": "spacy.TextCatBOW.v3", "ngram_size": 2, "no_output_layer": False}
 
-    def __init__(self, reasons: Sequence[str], epochs: int = 6, seed: int = 0) -> None:
+    def __init__(self, reasons: Sequence[str], epochs: int = 4, seed: int = 0) -> None:
         self.reasons = list(reasons)
         self.epochs = epochs
         self.seed = seed

@@ -22,6 +22,8 @@ class CorpusConfig(_Strict):
 
 class DataConfig(_Strict):
     corpora: list[CorpusConfig] = Field(min_length=1)
+    # labelled corpora the final model is only scored on (skipped where absent)
+    evaluate: list[Path] = []
 
 
 class LabelsConfig(_Strict):
@@ -75,7 +77,7 @@ class SplitsConfig(_Strict):
     holdout_family: int = 2
     test_size: float = Field(0.2, gt=0, lt=1)
     validation_size: float = Field(0.2, gt=0, lt=1)
-    cv_folds: int = Field(5, ge=2)
+    cv_folds: int = Field(5, ge=0)  # 0: no cross-validation (e.g. for quick ablations)
 
 
 class MlflowConfig(_Strict):

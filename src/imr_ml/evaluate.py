@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imr_ml.config import Config, CorpusConfig
+from imr_ml.config import Config
 from imr_ml.metrics import decision_metrics, format_table, reason_metrics
 
 # The columns of the comparison table printed at the end of training and by `evaluate`.
@@ -60,14 +60,10 @@ def evaluate_corpus(
 ) -> dict[str, dict[str, float]]:
     """Score a model (or a baseline) on labelled corpora; print the table, write JSON."""
     from imr_ml.baselines import BASELINES
-    from imr_ml.corpus import META_FILE
     from imr_ml.registry import load_model
-    from imr_ml.train import holdout_split, load_items
+    from imr_ml.train import holdout_split, load_corpora
 
-    corpora = [CorpusConfig(path=p, kind="synthetic" if (p / META_FILE).is_file() else "real")
-               for p in data]
-    cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"corpora": corpora})})
-    items, meta = load_items(cfg, weak_labels=False)
+    items, meta = load_corpora(cfg, list(data))
     train_side = items
     if split == "style-holdout":
         parts = holdout_split(cfg, items, meta)

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from imr_ml.baselines import BASELINES
-from imr_ml.config import Config
-from imr_ml.corpus import LABELS_FILE, letters_dir, load_corpus, read_meta
+from imr_ml.config import Config, CorpusConfig
+from imr_ml.corpus import LABELS_FILE, META_FILE, letters_dir, load_corpus, read_meta
 from imr_ml.evaluate import comparison_table, mean_metrics, score
 from imr_ml.features import add_rule_columns
 from imr_ml.model import ImrClassifier
@@ -128,6 +128,20 @@ def _fit_score(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
     return model, preds, score(test, preds, reasons)
 
 
+def load_corpora(cfg: Config, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Labelled corpora to score (gold and silver labels only), kind told by `meta.jsonl`."""
+    corpora = [CorpusConfig(path=p, kind="synthetic" if (p / META_FILE).is_file() else "real")
+               for p in paths]
+    scored = cfg.model_copy(update={"data": cfg.data.model_copy(update={"corpora": corpora})})
+    return load_items(scored, weak_labels=False)
+
+
+def score_corpus(model: ImrClassifier, cfg: Config, path: Path) -> dict[str, float]:
+    """Metrics of a fitted model on a labelled corpus it was not trained on."""
+    items, _ = load_corpora(cfg, [path])
+    return score(items, model.predict_items(items), list(cfg.labels.reasons))
+
+
 def _fold_metrics(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
                   reasons: list[str]) -> dict[str, float]:
     return _fit_score(make, train, test, reasons)[2]
@@ -192,12 +206,13 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
                 mlflow.log_metrics(tracking.prefixed("holdout", metrics))
                 table[f"baseline:{name}"] = metrics
 
-        log(f"cross-validation of the training letters ({cfg.splits.cv_folds} folds)")
-        cv = cross_validate(make_model, train_items.reset_index(drop=True),
-                            letter_folds(train_items, cfg.splits.cv_folds), reasons)
-        mlflow.log_metrics(tracking.prefixed("cv", cv))
+        if cfg.splits.cv_folds:
+            log(f"cross-validation of the training letters ({cfg.splits.cv_folds} folds)")
+            cv = cross_validate(make_model, train_items.reset_index(drop=True),
+                                letter_folds(train_items, cfg.splits.cv_folds), reasons)
+            mlflow.log_metrics(tracking.prefixed("cv", cv))
         real = items[items["corpus_kind"] == "real"].reset_index(drop=True)
-        if not real.empty:
+        if not real.empty and cfg.splits.cv_folds:
             log(f"cross-validation over the real letters ({cfg.splits.cv_folds} folds)")
             real_cv = cross_validate(make_model, real, letter_folds(real, cfg.splits.cv_folds),
                                      reasons, fixed=items[items["corpus_kind"] != "real"])
@@ -211,6 +226,13 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
                                    "holdout_metrics": results,
                                    "trained_on": manifest(cfg, items)})
         remember_latest(folder)
+        for path in cfg.data.evaluate:
+            if not path.is_dir():
+                log(f"{path} not present: not scored")
+                continue
+            scored = score_corpus(final, cfg, path)
+            mlflow.log_metrics(tracking.prefixed(f"eval_{path.name}", scored))
+            table[f"model on {path}"] = scored
         tracking.log_top_features(final)
         tracking.log_model(final, folder, cfg, items)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
