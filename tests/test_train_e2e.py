@@ -110,3 +110,28 @@ def _decision_scores(model, items):
     features = pipe.named_steps["features"].transform(model._inputs(items))
     linear = model._linear_parts("decision")
     return features @ linear[1] + linear[2]
+
+
+def test_fit_ignores_duplicate_row_labels(trained):
+    items = trained["items"]
+    doubled = pd.concat([items, items.assign(letter_id=items["letter_id"] + "_copy")])
+    assert doubled.index.duplicated().any()
+    from imr_ml.model import ImrClassifier
+
+    model = ImrClassifier(trained["cfg"]).fit(doubled)
+    assert len(model.predict_items(doubled)) == len(doubled)
+
+
+def test_evaluate_command_on_a_model(trained, tmp_path, capsys):
+    from imr_ml.cli import main
+
+    out = tmp_path / "metrics.json"
+    folder = trained["cfg"].model.dir / "imr-classifier"
+    assert main(["evaluate", "--model", str(folder), "--data", str(trained["tmp"] / "synth"),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "model:imr-classifier" in printed and "decision_macro_f1" in printed
+    import json
+
+    metrics = json.loads(out.read_text())["results"]["model:imr-classifier"]
+    assert 0 <= metrics["decision_macro_f1"] <= 1 and metrics["decision_n"] > 0

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from imr_ml.items import Row, segment_letters
 from imr_ml.letters import DEFAULT_MAX_BYTES
 from imr_ml.output import write_jsonl
+
+if TYPE_CHECKING:
+    from imr_ml.output import TableWriter
+    from imr_ml.scoring import Scorer
 
 
 def _progress_rows(args: argparse.Namespace, counts: Counter[str]) -> Iterator[Row]:
@@ -79,12 +85,111 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0 if counts["ok"] else 1
 
 
+def _run_scoring(command: Callable[[argparse.Namespace, Scorer], int]):
+    """A scoring command; a model, format or column problem prints one line and exits 2."""
+    def run(args: argparse.Namespace) -> int:
+        from imr_ml.model import ModelLoadError
+        from imr_ml.output import table_format
+        from imr_ml.scoring import load_model
+
+        try:
+            table_format(args.out)
+            scorer = load_model(args.model)
+        except (ModelLoadError, ValueError) as err:
+            return _usage_error(args, err)
+        return command(args, scorer)
+    return run
+
+
+def _usage_error(args: argparse.Namespace, err: Exception | str) -> int:
+    print(f"imr-ml {args.command}: error: {err}", file=sys.stderr)
+    return 2
+
+
+def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWriter,
+                  first_of_input: Callable[[Row], bool], flush_every: int = 512) -> int:
+    """Write rows with a progress bar; keep the journal if interrupted; print the summary."""
+    from imr_ml.scoring import Summary
+
+    what = "letters" if args.command == "score" else "rows"
+    summary, buffer = Summary(), []
+    bar = tqdm(unit=f" {what}", disable=args.quiet, file=sys.stderr)
+    try:
+        for row in rows:
+            first = first_of_input(row)
+            summary.add(row, first)
+            buffer.append(row)
+            if first:
+                bar.update()
+                bar.set_postfix(summary.postfix(), refresh=False)
+            if len(buffer) >= flush_every:
+                writer.write(buffer)
+                buffer = []
+        writer.write(buffer)
+    except BaseException as err:
+        if not isinstance(err, OSError):  # keep the rows scored so far, complete as they are
+            writer.write(buffer)
+        writer.abandon()
+        bar.close()
+        print(f"imr-ml {args.command}: stopped; rows so far are in {writer.journal}"
+              + ("; rerun with --resume to go on" if args.command == "score" else ""),
+              file=sys.stderr)
+        raise
+    bar.close()
+    writer.close()
+    print(summary.report(what) + f"; wrote {args.out}", file=sys.stderr)
+    failed = summary.inputs["error"] + summary.inputs["no_items"]
+    nothing = sum(summary.inputs.values()) and not summary.inputs["ok"]
+    return 1 if (args.strict and failed) or nothing else 0
+
+
+@_run_scoring
+def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
+    from imr_ml.output import TableWriter, partial_path, resume_journal
+    from imr_ml.scoring import DEFAULT_TIMEOUT, is_letter_start
+
+    done = resume_journal(args.out, "source") if args.resume else set()
+    if done:
+        print(f"resuming: {len(done)} letters already scored in {partial_path(args.out)}",
+              file=sys.stderr)
+    writer = TableWriter(args.out, scorer.schema(), resume=args.resume)
+    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout or None
+    rows = scorer.score_letters(args.paths, workers=args.workers, timeout=timeout,
+                                max_bytes=args.max_bytes, skip=done)
+    return _write_scored(args, rows, writer, is_letter_start)
+
+
+@_run_scoring
+def cmd_score_table(args: argparse.Namespace, scorer: Scorer) -> int:
+    from imr_ml.output import TableWriter, read_table
+
+    try:
+        table = read_table(args.file)
+    except (OSError, ValueError) as err:
+        return _usage_error(args, err)
+    for column in filter(None, (args.text_column, args.item_column)):
+        if column not in table:
+            return _usage_error(args, f"{args.file}: no column {column!r} "
+                                      f"(has {', '.join(map(str, table))})")
+    items = table[args.item_column].tolist() if args.item_column else None
+    scored = scorer.score_texts(table[args.text_column].reset_index(drop=True), items)
+    writer = TableWriter(args.out, scorer.schema(table=True))
+    return _write_scored(args, iter(scored.to_dict("records")), writer, lambda _row: True)
+
+
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="letter files (.txt, .pdf), folders (searched recursively) or globs")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                         help=f"skip larger files with an error row (default {DEFAULT_MAX_BYTES:,})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def _add_scoring(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model folder or MLflow URI (default: models/LATEST)")
+    parser.add_argument("--out", required=True, help="output .csv, .jsonl or .parquet")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 if any input has no items or cannot be read")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +234,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="config giving the label set and split settings")
     eva.add_argument("--out", help="write the metrics as JSON here")
     eva.set_defaults(func=cmd_evaluate)
+    sco = sub.add_parser("score", help="predict decisions and reasons for letters")
+    _add_inputs(sco)
+    _add_scoring(sco)
+    sco.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                     help="worker processes (default: the number of CPUs)")
+    sco.add_argument("--timeout", type=float,
+                     help="seconds allowed to read one file (default 30; 0: no limit)")
+    sco.add_argument("--resume", action="store_true",
+                     help="go on from OUT.partial, left by an interrupted run")
+    sco.set_defaults(func=cmd_score)
+
+    tab = sub.add_parser("score-table", help="predict for rationale texts in a table")
+    tab.add_argument("file", help="input .csv, .jsonl or .parquet table")
+    tab.add_argument("--text-column", required=True, help="column of rationale texts")
+    tab.add_argument("--item-column", help="column of item texts (optional)")
+    tab.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_scoring(tab)
+    tab.set_defaults(func=cmd_score_table)
     return parser
 
 

@@ -26,13 +26,21 @@ from sklearn.preprocessing import FunctionTransformer
 from imr_ml.config import FeaturesConfig
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])")
+# A verdict anywhere: the words of medical necessity, certification, upheld/overturned.
 VERDICT = re.compile(
     r"medically\s+(?:necessary|appropriate|reasonable)|medical\s+necessity"
-    r"|\bnon-?certif|\bcertified\b|\bupheld\b|\boverturned\b"
-    r"|\brequest(?:ed\s+[\w-]+)?\b[^.]{0,100}?\b(?:is|was|are|were|be)\s+(?:not\s+|therefore\s+)?"
-    r"(?:supported|warranted|approved|authorized|substantiated|indicated|recommended|established)\b",
+    r"|\bnon-?certif|\bcertified\b|\bupheld\b|\boverturned\b",
     re.IGNORECASE,
 )
+# A verdict only when it concludes: "the request is (not) supported" in the last sentences;
+# earlier, such a sentence is reasoning ("the request is supported by the exam findings").
+CONCLUDING_VERDICT = re.compile(
+    r"\brequest(?:ed\s+[\w-]+)?\b[^.]{0,100}?\b(?:is|was|are|were|be)\s+"
+    r"(?:not\s+|therefore\s+)?(?:supported|warranted|approved|authorized|substantiated|"
+    r"indicated|recommended|established)\b",
+    re.IGNORECASE,
+)
+CONCLUDING_SENTENCES = 2
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
 _NEGATION = re.compile(
     r"^(?:no|not|non|never|without|nor|neither|none|lack|lacks|lacking|absence|absent|"
@@ -46,7 +54,12 @@ NEGATION_WINDOW = 6
 
 def mask_verdicts(text: str) -> str:
     """The text without its verdict sentences."""
-    return " ".join(s for s in _SENTENCE.split(text) if not VERDICT.search(s))
+    sentences = _SENTENCE.split(text)
+    last = len(sentences) - CONCLUDING_SENTENCES
+    return " ".join(
+        s for i, s in enumerate(sentences)
+        if not VERDICT.search(s) and not (i >= last and CONCLUDING_VERDICT.search(s))
+    )
 
 
 def mark_negation(text: str) -> str:

@@ -150,6 +150,7 @@ class ImrClassifier:
         `splits.validation_size`) calibrate their probabilities and tune the thresholds.
         """
         cfg = self.config
+        items = items.reset_index(drop=True)  # row labels are positions from here on
         split = letter_split(items, cfg.splits.validation_size, cfg.seed)
         train, validation = items.iloc[split.train], items.iloc[split.test]
         decision, reasons = self._pipelines()

@@ -157,7 +157,9 @@ def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
 
     def sides(fold: Split) -> tuple[pd.DataFrame, pd.DataFrame]:
         train = items.iloc[fold.train]
-        return (pd.concat([fixed, train]) if fixed is not None else train), items.iloc[fold.test]
+        if fixed is not None:
+            train = pd.concat([fixed, train], ignore_index=True)
+        return train, items.iloc[fold.test]
 
     per_fold = Parallel(n_jobs=min(2, len(folds)))(
         delayed(_fold_metrics)(make, *sides(fold), reasons) for fold in folds)

@@ -1,0 +1,115 @@
+"""End-to-end speed and memory of `imr-ml score`.
+
+Generates --n synthetic letters into a temporary folder and scores them with the CLI at 1
+and 2 workers (letters/s, from text); renders --pdfs of them to PDF and scores those; then
+measures peak RSS (main process, and the largest worker) scoring --n letters and --big
+letters (the --n hard-linked under new names). Each run is a fresh subprocess, timed from
+after its imports (model loading, worker start-up and writing the output are included).
+Uses the model of models/LATEST when present, else fits a small one on the letters.
+Prints numbers only, never letter text. Needs the dev extra (reportlab) for the PDFs.
+
+    .venv/bin/python benchmarks/bench_score.py [--n 5000] [--pdfs 500] [--big 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from imr_ml.render import text_to_pdf
+from imr_ml.synth import generate
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = "targets: >= 1,000 letters/s at 2 workers from text; >= 50 from PDF; RSS at --big " \
+          "within 10% of at --n"
+
+# Run in a subprocess: score, then report seconds, rows and peak RSS (KB) as JSON.
+RUN = """
+import json, resource, sys, time
+from imr_ml.cli import main
+import imr_ml.scoring
+start = time.perf_counter()
+code = main(sys.argv[1:])
+seconds = time.perf_counter() - start
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"code": code, "seconds": seconds, "rss_kb": own, "worker_rss_kb": workers}))
+"""
+
+
+def score(folder: Path, out: Path, workers: int, model: str) -> dict[str, float]:
+    """Score `folder` in a fresh interpreter; returns its timing and memory figures."""
+    command = [sys.executable, "-c", RUN, "score", str(folder), "--out", str(out), "-q",
+               "--workers", str(workers), "--model", model]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["letters"] = sum(1 for p in folder.iterdir() if p.suffix in {".txt", ".pdf"})
+    out.unlink()
+    return figures
+
+
+def model_ref(corpus: Path, tmp: Path) -> str:
+    """models/LATEST's model, or a small one fitted on the generated corpus."""
+    latest = REPO / "models" / "LATEST"
+    if latest.is_file():
+        return latest.read_text().strip()
+    from imr_ml.config import load_config
+    from imr_ml.model import ImrClassifier
+    from imr_ml.train import load_items
+
+    cfg = load_config(REPO / "configs" / "default.yaml", [
+        f"data.corpora=[{{path: {corpus}, kind: synthetic}}]", "splits.cv_folds=0"])
+    items, _ = load_items(cfg)
+    return str(ImrClassifier(cfg).fit(items).save(tmp / "model"))
+
+
+def line(label: str, figures: dict[str, float]) -> str:
+    rate = figures["letters"] / figures["seconds"]
+    return (f"{label:<28} {figures['letters']:>7,} letters {figures['seconds']:>7.1f} s "
+            f"{rate:>8,.0f} letters/s  peak RSS main {figures['rss_kb'] / 1024:>5.0f} MB, "
+            f"worker {figures['worker_rss_kb'] / 1024:>5.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=5000, help="letters generated (text runs)")
+    parser.add_argument("--pdfs", type=int, default=500, help="letters rendered to PDF")
+    parser.add_argument("--big", type=int, default=50000, help="letters for the RSS run")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        generate(args.n, 0, tmp / "synth")
+        letters = tmp / "synth" / "letters"
+        model = model_ref(tmp / "synth", tmp)
+        texts = sorted(letters.glob("*.txt"))
+        pdfs = tmp / "pdfs"
+        pdfs.mkdir()
+        for path in texts[: args.pdfs]:
+            text_to_pdf(path.read_text(encoding="utf-8"), pdfs / f"{path.stem}.pdf")
+        big = tmp / "big"
+        big.mkdir()
+        for k in range(args.big):
+            os.link(texts[k % len(texts)], big / f"{k:06d}.txt")
+
+        print(f"model {model}; {os.cpu_count()} CPUs\n{TARGETS}\n")
+        out = tmp / "out.jsonl"
+        runs = [("text", letters, 1), ("text", letters, 2), ("PDF", pdfs, 1), ("PDF", pdfs, 2),
+                ("text (RSS run)", big, 2)]
+        figures = []
+        for kind, folder, workers in runs:
+            figures.append(score(folder, out, workers, model))
+            print(line(f"{kind}, {workers} worker(s)", figures[-1]), flush=True)
+        small, large = figures[1], figures[-1]
+        for key in ("rss_kb", "worker_rss_kb"):
+            print(f"peak RSS {key.removesuffix('_kb')}: {large[key] / small[key] - 1:+.1%} "
+                  f"at {large['letters']:,} vs {small['letters']:,} letters")
+
+
+if __name__ == "__main__":
+    main()

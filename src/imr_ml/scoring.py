@@ -1,0 +1,225 @@
+"""Batch scoring: letters or rationale texts → prediction rows (design §3).
+
+`Scorer` wraps a loaded `ImrClassifier`. `score_letters` streams: inputs go in chunks to
+worker processes (each loads the model once), which read each file under a time limit,
+segment and predict; rows come back in input order, so memory stays flat however many
+letters stream through. Every input gives at least one row; a bad one gives an error row.
+"""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import pandas as pd
+import pyarrow as pa
+
+from imr_ml.items import Row, _segment_batch
+from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, LetterError, iter_paths, read_letter
+from imr_ml.model import ImrClassifier
+from imr_ml.registry import LATEST, resolve
+from imr_ml.segment import make_nlp
+
+DEFAULT_CHUNK = 256
+DEFAULT_TIMEOUT = 30.0
+LETTER_FIELDS = ("letter_id", "source", "item_index", "item_text", "layout", "decision_stated")
+LIST_COLUMNS = ("reasons_pred", "guidelines")
+_TYPES = {"item_index": pa.int64(), "row": pa.int64(), "decision_agrees": pa.bool_(),
+          **dict.fromkeys(LIST_COLUMNS, pa.list_(pa.string()))}
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(_signum: int, _frame: FrameType | None) -> None:
+    raise _Timeout
+
+
+def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Letter | LetterError:
+    """`read_letter`, or its LetterError; "timeout" when it takes over `timeout` seconds.
+
+    The limit uses SIGALRM, so it applies in a process's main thread only (as in workers).
+    """
+    timed = bool(timeout) and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGALRM, _alarm) if timed else None
+    try:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        return read_letter(path, max_bytes=max_bytes)
+    except LetterError as err:
+        return err
+    except _Timeout:
+        return LetterError(str(path), "timeout", f"extraction timed out after {timeout:g} s")
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+class Scorer:
+    """Prediction rows from a model: `score_letters` (files) and `score_texts` (texts)."""
+
+    def __init__(self, model: ImrClassifier, folder: Path | None = None) -> None:
+        self.model = model
+        self.folder = folder  # where worker processes load the model from
+        p_reasons = [f"p_{label}" for label in model.reasons]
+        predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
+                     *p_reasons]
+        self.columns = [*LETTER_FIELDS, *predicted, "guidelines", "status", "error"]
+        self.table_columns = ["row", "item_text", *predicted, "status", "error"]
+
+    def schema(self, table: bool = False) -> pa.Schema:
+        """Arrow schema of the rows (for Parquet): lists of strings, numbers, booleans."""
+        columns = self.table_columns if table else self.columns
+        return pa.schema([(c, _TYPES.get(c, pa.float64() if c.startswith("p_") else pa.string()))
+                          for c in columns])
+
+    def predict_rows(self, rows: Sequence[Row], columns: Sequence[str] | None = None) -> list[Row]:
+        """Prediction rows for item rows (of `items`); rows that are not `ok` pass through."""
+        columns = columns or self.columns
+        ok = [r for r in rows if r["status"] == "ok"]
+        found = iter(self.model.predict_items(pd.DataFrame(
+            ok, columns=["rationale", "item_text", "decision_stated"])).to_dict("records")
+            if ok else [])
+        out = []
+        for row in rows:
+            values = {**row, **(next(found) if row["status"] == "ok" else {})}
+            values["reasons_pred"] = values.get("reasons_pred") or []
+            values["guidelines"] = [g["source"] for g in row.get("guidelines") or []]
+            out.append({c: values.get(c) for c in columns})
+        return out
+
+    def score_letters(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        workers: int = 1,
+        chunk_size: int = DEFAULT_CHUNK,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        skip: Iterable[str] = (),
+    ) -> Iterator[Row]:
+        """Prediction rows of letter files, folders and globs, lazily and in input order.
+
+        Files whose source (path as given) is in `skip` are left out (for resuming). With
+        `workers` > 1, chunks of paths are scored in that many processes.
+        """
+        done = set(skip)
+        todo = (p for p in iter_paths(paths) if str(p) not in done)
+        chunks = iter(lambda: list(itertools.islice(todo, chunk_size)), [])
+        if workers <= 1:
+            worker = _Worker(self, timeout, max_bytes)
+            for chunk in chunks:
+                yield from worker.score(chunk)
+            return
+        if self.folder is None:
+            raise ValueError("scoring with workers needs a model loaded by load_model()")
+        with ProcessPoolExecutor(workers, initializer=_init_worker,
+                                 initargs=(self.folder, timeout, max_bytes)) as pool:
+            pending: list[Future[list[Row]]] = []
+            for chunk in chunks:
+                pending.append(pool.submit(_score_in_worker, chunk))
+                if len(pending) > 2 * workers:  # bounded look-ahead, results in order
+                    yield from pending.pop(0).result()
+            for future in pending:
+                yield from future.result()
+
+    def score_texts(
+        self, texts: Sequence[str] | pd.Series, item_texts: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One prediction row per rationale text; `row` is its index (a Series' index).
+
+        A missing or blank text gives status `error` instead of a prediction.
+        """
+        if item_texts is not None and len(item_texts) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(item_texts)} item texts")
+        index = texts.index if isinstance(texts, pd.Series) else range(len(texts))
+        items = item_texts if item_texts is not None else itertools.repeat("")
+        rows = []
+        for row, text, item in zip(index, texts, items):
+            blank = not isinstance(text, str) or not text.strip()
+            rows.append({"row": int(row), "rationale": "" if blank else text,
+                         "item_text": item if isinstance(item, str) else "",
+                         "status": "error" if blank else "ok",
+                         "error": f"row {row}: empty text" if blank else ""})
+        return pd.DataFrame(self.predict_rows(rows, self.table_columns),
+                            columns=self.table_columns)
+
+
+class _Worker:
+    """Reads, segments and predicts chunks of paths (in a worker process or in-process)."""
+
+    def __init__(self, scorer: Scorer, timeout: float | None, max_bytes: int) -> None:
+        self.scorer, self.timeout, self.max_bytes = scorer, timeout, max_bytes
+        self.nlp = make_nlp()
+
+    def score(self, paths: list[Path]) -> list[Row]:
+        entries = [read_with_timeout(p, self.timeout, self.max_bytes) for p in paths]
+        return self.scorer.predict_rows(
+            [row for _, rows in _segment_batch(self.nlp, entries) for row in rows])
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(folder: Path, timeout: float | None, max_bytes: int) -> None:
+    global _WORKER
+    _WORKER = _Worker(Scorer(ImrClassifier.load(folder), folder), timeout, max_bytes)
+
+
+def _score_in_worker(paths: list[Path]) -> list[Row]:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.score(paths)
+
+
+def load_model(ref: str | None = None, pointer: Path = LATEST) -> Scorer:
+    """A Scorer for the model `ref` names (folder, MLflow URI, or models/LATEST if None).
+
+    Models are code: only load ones you made or trust. The artefact's sha256 and package
+    versions are checked before unpickling (`ModelLoadError` otherwise).
+    """
+    folder = resolve(ref, pointer)
+    return Scorer(ImrClassifier.load(folder), folder)
+
+
+def is_letter_start(row: Row) -> bool:
+    """The row is the first (or only) row of its letter."""
+    return row["status"] != "ok" or row["item_index"] == 0
+
+
+@dataclass
+class Summary:
+    """Counts for the progress bar and the end-of-run summary (no letter text)."""
+
+    inputs: Counter[str] = field(default_factory=Counter)
+    decisions: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    disagreements: int = 0
+
+    def add(self, row: Row, first: bool = True) -> None:
+        if first:
+            self.inputs[row["status"]] += 1
+        if row["status"] == "ok":
+            self.decisions[row["decision_pred"]] += 1
+            self.reasons.update(row["reasons_pred"])
+            self.disagreements += row["decision_agrees"] is False
+
+    def postfix(self) -> dict[str, int]:
+        return {s: self.inputs[s] for s in ("ok", "no_items", "error")}
+
+    def report(self, what: str) -> str:
+        items = sum(self.decisions.values())
+        top = ", ".join(f"{r} {n}" for r, n in self.reasons.most_common(5)) or "none"
+        return (f"scored {sum(self.inputs.values())} {what}: " + ", ".join(
+            f"{n} {s}" for s, n in sorted(self.inputs.items())) + f"; {items} items: "
+            + ", ".join(f"{n} {d}" for d, n in sorted(self.decisions.items()))
+            + f"; top reasons: {top}; {self.disagreements} predictions disagree with the "
+            "stated decision")

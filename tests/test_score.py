@@ -1,0 +1,219 @@
+"""`imr-ml score` / `score-table` and the Scorer API, on a tiny model trained here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from badinputs import SMALL_LETTER, write_all
+from imr_ml.cli import main
+from imr_ml.config import load_config
+from imr_ml.items import segment_letters
+from imr_ml.model import ImrClassifier
+from imr_ml.output import partial_path, read_table
+from imr_ml.render import text_to_pdf
+from imr_ml.scoring import LIST_COLUMNS, Scorer, load_model
+from imr_ml.train import load_items
+from test_cli_segment import EXPECTED_ERRORS
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).parent
+SAMPLES = ROOT / "data" / "samples"
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> Path:
+    """A small model fitted on the committed sample corpus (not models/)."""
+    cfg = load_config(ROOT / "configs" / "default.yaml", [
+        f"data.corpora=[{{path: {SAMPLES}, kind: synthetic}}]", "splits.cv_folds=0",
+        "baselines=[]", "models.decision.features=[word]",
+        "models.reasons.features=[word, item_text]",
+    ])
+    items, _ = load_items(cfg, weak_labels=False)
+    with warnings.catch_warnings():  # few items per class for calibration: expected here
+        warnings.simplefilter("ignore", UserWarning)
+        model = ImrClassifier(cfg).fit(items)
+    return model.save(tmp_path_factory.mktemp("model") / "m")
+
+
+@pytest.fixture(scope="module")
+def scorer(model_dir) -> Scorer:
+    return load_model(str(model_dir))
+
+
+@pytest.fixture()
+def inputs(tmp_path) -> Path:
+    """Good letters of every layout (one as a PDF) and every bad input, in one folder."""
+    folder = tmp_path / "in"
+    shutil.copytree(HERE / "letters", folder / "good")
+    for path in sorted((SAMPLES / "letters").glob("*.txt"))[:4]:
+        shutil.copy(path, folder / "good")
+    text_to_pdf(SMALL_LETTER, folder / "good" / "small.pdf")
+    write_all(folder / "bad")
+    return folder
+
+
+def _score(inputs: Path, model_dir: Path, out: Path, *extra: str) -> int:
+    return main(["score", str(inputs), "--model", str(model_dir), "--out", str(out),
+                 "--workers", "1", "-q", *extra])
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_input_accounted_for(inputs, model_dir, scorer, tmp_path, capsys):
+    out = tmp_path / "scores.jsonl"
+    assert _score(inputs, model_dir, out) == 0
+    rows = _jsonl(out)
+    assert all(list(r) == scorer.columns for r in rows)
+    by_file = defaultdict(list)
+    for r in rows:
+        by_file[Path(r["source"]).name].append(r)
+    good = {p.name for p in (inputs / "good").iterdir()}
+    assert set(by_file) == set(EXPECTED_ERRORS) | good
+    for name, (status, words) in EXPECTED_ERRORS.items():
+        (row,) = by_file[name]
+        assert (row["status"], row["decision_pred"], row["reasons_pred"]) == (status, None, [])
+        assert words.lower() in row["error"].lower() and name in row["error"], row["error"]
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert {Path(r["source"]).name for r in ok} == good
+    assert {r["layout"] for r in ok} == {"numbered_2013", "decisions_rationales",
+                                          "issue_at_dispute", "issues_decisions"}
+    for r in ok:
+        assert r["decision_pred"] in {"upheld", "overturned"} and 0 <= r["p_overturned"] <= 1
+        assert r["decision_agrees"] == (r["decision_pred"] == r["decision_stated"])
+        assert set(r["reasons_pred"]) <= set(scorer.model.reasons)
+        assert all(isinstance(g, str) for g in r["guidelines"]) and r["error"] == ""
+    err = capsys.readouterr().err
+    assert f"scored {len(good) + len(EXPECTED_ERRORS)} letters" in err
+    assert "predictions disagree" in err and "aquatic" not in err.lower()
+    assert _score(inputs, model_dir, tmp_path / "strict.jsonl", "--strict") == 1
+
+
+def test_workers_keep_input_order(inputs, scorer):
+    one = list(scorer.score_letters([inputs], chunk_size=3))
+    assert list(scorer.score_letters([inputs], workers=2, chunk_size=3)) == one
+
+
+def test_slow_extraction_times_out_and_the_batch_goes_on(inputs, scorer, monkeypatch):
+    from imr_ml import scoring
+
+    def slow(path, **kwargs):
+        if path.suffix == ".pdf":
+            time.sleep(5)
+        return real(path, **kwargs)
+
+    real = scoring.read_letter
+    monkeypatch.setattr(scoring, "read_letter", slow)
+    rows = list(scorer.score_letters([inputs / "good"], timeout=0.2))
+    (pdf,) = [r for r in rows if r["source"].endswith(".pdf")]
+    assert pdf["status"] == "error"
+    assert pdf["error"].endswith("small.pdf: extraction timed out after 0.2 s")
+    assert {r["status"] for r in rows if r is not pdf} == {"ok"}
+
+
+def test_killed_run_resumes_to_the_same_rows(inputs, model_dir, tmp_path, monkeypatch):
+    full = tmp_path / "full.jsonl"
+    _score(inputs, model_dir, full)
+    out = tmp_path / "resumed.jsonl"
+    original = Scorer.score_letters
+
+    def killed_after_9_rows(self, *args, **kwargs):
+        rows = original(self, *args, **kwargs)
+        for _ in range(9):
+            yield next(rows)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Scorer, "score_letters", killed_after_9_rows)
+    with pytest.raises(KeyboardInterrupt):
+        _score(inputs, model_dir, out)
+    monkeypatch.undo()
+    journal = partial_path(out)
+    assert not out.exists() and len(_jsonl(journal)) == 9
+    journal.write_bytes(journal.read_bytes()[:-20])  # a kill mid-line
+    assert _score(inputs, model_dir, out, "--resume") == 0
+    assert _jsonl(out) == _jsonl(full) and not journal.exists()
+
+
+def test_csv_and_parquet_round_trip_through_pandas(inputs, model_dir, scorer, tmp_path):
+    reference = tmp_path / "scores.jsonl"
+    _score(inputs, model_dir, reference)
+    expected = read_table(reference)
+    assert list(expected.columns) == scorer.columns
+    for suffix in (".csv", ".parquet"):
+        out = tmp_path / f"scores{suffix}"
+        _score(inputs, model_dir, out)
+        frame = read_table(out, LIST_COLUMNS)
+        assert list(frame.columns) == scorer.columns and len(frame) == len(expected)
+        for column in ("source", "status", "decision_pred", *LIST_COLUMNS):
+            assert frame[column].map(_plain).tolist() == expected[column].map(_plain).tolist()
+        pd.testing.assert_series_equal(frame["p_overturned"], expected["p_overturned"])
+    raw = pd.read_csv(tmp_path / "scores.csv")
+    joined = [";".join(r) for r in expected["reasons_pred"] if len(r) > 1]
+    assert joined and set(joined) <= set(raw["reasons_pred"].dropna())
+
+
+def _plain(value):
+    """Comparable cell: lists (numpy arrays from Parquet) as lists, missing as None."""
+    if isinstance(value, str) or value is None:
+        return value
+    return None if pd.api.types.is_scalar(value) and pd.isna(value) else list(value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_score_table(model_dir, scorer, tmp_path, suffix):
+    items = [r for _, rows in segment_letters([HERE / "letters"]) for r in rows]
+    table = pd.DataFrame({"text": [r["rationale"] for r in items] + [""],
+                          "item": [r["item_text"] for r in items] + ["x"]})
+    source = tmp_path / f"table{suffix}"
+    (table.to_csv(source, index=False) if suffix == ".csv" else table.to_parquet(source))
+    out = tmp_path / "scored.jsonl"
+    assert main(["score-table", str(source), "--text-column", "text", "--item-column", "item",
+                 "--model", str(model_dir), "--out", str(out), "-q"]) == 0
+    rows = _jsonl(out)
+    assert [r["row"] for r in rows] == list(range(len(table)))
+    assert list(rows[0]) == scorer.table_columns
+    assert rows[-1]["status"] == "error" and rows[-1]["error"] == f"row {len(items)}: empty text"
+    expected = scorer.model.predict_items(pd.DataFrame(items)[["rationale", "item_text"]])
+    assert [r["decision_pred"] for r in rows[:-1]] == expected["decision_pred"].tolist()
+    assert main(["score-table", str(source), "--text-column", "nope", "--model", str(model_dir),
+                 "--out", str(out), "-q"]) == 2
+
+
+def test_bad_model_or_output_gives_a_clean_error(inputs, model_dir, tmp_path, capsys):
+    tampered = tmp_path / "tampered"
+    shutil.copytree(model_dir, tampered)
+    data = bytearray((tampered / "model.joblib").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tampered / "model.joblib").write_bytes(bytes(data))
+    cases = [(tampered, "out.jsonl", "sha256 does not match"),
+             (tmp_path / "absent", "out.jsonl", "neither a folder nor an MLflow URI"),
+             (model_dir, "out.xlsx", "unsupported table format")]
+    for model, out, message in cases:
+        assert _score(inputs, model, tmp_path / out) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.skipif(not (REAL / "labels.jsonl").exists(), reason="../shared not present")
+def test_real_letters_give_their_labelled_decision(scorer):
+    labels = {(r["letter_id"], r["item_index"]): r["decision"] for r in
+              map(json.loads, (REAL / "labels.jsonl").read_text(encoding="utf-8").splitlines())}
+    rows = list(scorer.score_letters([REAL / "letters"]))
+    stated = {(r["letter_id"], r["item_index"]): r["decision_stated"] for r in rows}
+    same = sum(stated.get(key) == decision for key, decision in labels.items())
+    assert same >= 0.99 * len(labels)
+    agrees = [r["decision_agrees"] for r in rows if r["decision_agrees"] is not None]
+    print(f"real letters: {same}/{len(labels)} stated decisions as labelled; "
+          f"decision_agrees {sum(agrees) / len(agrees):.1%} of {len(agrees)} items")
