@@ -48,7 +48,7 @@ experiments: data
 	$(BIN)/python -m imr_ml.experiments experiments/*.yaml --out experiments/RESULTS.md
 
 notebook: $(STAMP)
-	@echo "make $@: not built yet (see the open issues)"; exit 1
+	$(BIN)/jupyter lab notebooks/inspect_feature_weights.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist src/*.egg-info

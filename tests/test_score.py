@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import imr_ml
 from badinputs import SMALL_LETTER, write_all
 from imr_ml.cli import main
 from imr_ml.config import load_config
@@ -46,7 +47,8 @@ def model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def scorer(model_dir) -> Scorer:
-    return load_model(str(model_dir))
+    assert imr_ml.load_model is load_model
+    return imr_ml.load_model(str(model_dir))
 
 
 @pytest.fixture()

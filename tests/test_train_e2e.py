@@ -25,7 +25,7 @@ def trained(tmp_path_factory):
     generate(90, 3, tmp / "synth")
     cfg = load_config(ROOT / "configs" / "default.yaml", [
         f"data.corpora=[{{path: {tmp / 'synth'}, kind: synthetic}}]",
-        f"model.dir={tmp / 'models'}", "splits.cv_folds=2",
+        f"model.dir={tmp / 'models'}", "splits.cv_folds=2", "data.evaluate=[]",
     ])
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
     old = os.environ.get("MLFLOW_TRACKING_URI")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def _nonempty(texts: list[str]) -> list[str]:
 class TextcatBaseline:
     """spaCy bag-of-words text classifiers on a blank English pipeline."""
 
-    ARCH = {"@architectures": "spacy.TextCatBOW.v3", "ngram_size": 2, "no_output_layer": False}
+    ARCH: ClassVar[dict[str, object]] = {"@architectures": "spacy.TextCatBOW.v3", "ngram_size": 2, "no_output_layer": False}
 
     def __init__(self, reasons: Sequence[str], epochs: int = 4, seed: int = 0) -> None:
         self.reasons = list(reasons)

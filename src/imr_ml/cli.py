@@ -85,7 +85,9 @@ def cmd_label(args: argparse.Namespace) -> int:
     return 0 if counts["ok"] else 1
 
 
-def _run_scoring(command: Callable[[argparse.Namespace, Scorer], int]):
+def _run_scoring(
+    command: Callable[[argparse.Namespace, Scorer], int],
+) -> Callable[[argparse.Namespace], int]:
     """A scoring command; a model, format or column problem prints one line and exits 2."""
     def run(args: argparse.Namespace) -> int:
         from imr_ml.model import ModelLoadError

@@ -25,7 +25,7 @@ def reason_rows(items: pd.DataFrame) -> pd.Series:
 
 def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str]) -> dict[str, float]:
     """Decision metrics over all items, reason metrics over the upheld, labelled ones."""
-    p_overturned = preds["p_overturned"] if "p_overturned" in preds else None
+    p_overturned = preds.get("p_overturned")
     out = {f"decision_{k}": v for k, v in decision_metrics(
         items["decision"].tolist(), preds["decision_pred"].tolist(), p_overturned).items()}
     rows = reason_rows(items).to_numpy()

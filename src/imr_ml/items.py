@@ -78,13 +78,13 @@ def segment_letters(
     for entry in iter_letters(inputs, max_bytes=max_bytes):
         batch.append(entry)
         if len(batch) >= batch_size:
-            yield from _segment_batch(nlp, batch)
+            yield from segment_batch(nlp, batch)
             batch = []
     if batch:
-        yield from _segment_batch(nlp, batch)
+        yield from segment_batch(nlp, batch)
 
 
-def _segment_batch(
+def segment_batch(
     nlp: Language, batch: list[Letter | LetterError]
 ) -> Iterator[tuple[Letter | LetterError, list[Row]]]:
     letters = [e for e in batch if isinstance(e, Letter)]

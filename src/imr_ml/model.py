@@ -209,9 +209,9 @@ class ImrClassifier:
         out["decision_pred"] = np.where(p["p_overturned"] >= self.decision_threshold,
                                         "overturned", "upheld")
         out["p_overturned"] = p["p_overturned"]
-        stated = items["decision_stated"] if "decision_stated" in items else None
+        stated = items.get("decision_stated")
         if stated is not None:
-            out["decision_agrees"] = [None if s is None or s != s else s == d
+            out["decision_agrees"] = [None if pd.isna(s) else s == d
                                       for s, d in zip(stated, out["decision_pred"])]
             basis = stated.where(stated.notna(), out["decision_pred"])
         else:

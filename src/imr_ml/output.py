@@ -126,6 +126,7 @@ class TableWriter:
 
     def close(self) -> None:
         """Finish: FILE gets every journalled row in its format; the journal goes."""
+        os.fsync(self._handle.fileno())
         self._handle.close()
         if self.format == ".jsonl":
             self.journal.replace(self.path)

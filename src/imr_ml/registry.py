@@ -46,7 +46,7 @@ def _download(uri: str) -> Path:
     target = Path(tempfile.mkdtemp(prefix="imr-ml-model-"))
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target)))
-    except Exception as err:  # MLflow raises several unrelated types for a bad URI
+    except Exception as err:  # noqa: BLE001  (MLflow raises several unrelated types here)
         raise ModelLoadError(f"cannot fetch {uri} from {tracking_uri()}: {err}") from None
     found = [p.parent for p in local.rglob("metadata.json") if (p.parent / "model.joblib").is_file()]
     if len(found) != 1:

@@ -21,7 +21,7 @@ from types import FrameType
 import pandas as pd
 import pyarrow as pa
 
-from imr_ml.items import Row, _segment_batch
+from imr_ml.items import Row, segment_batch
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, LetterError, iter_paths, read_letter
 from imr_ml.model import ImrClassifier
 from imr_ml.registry import LATEST, resolve
@@ -164,7 +164,7 @@ class _Worker:
     def score(self, paths: list[Path]) -> list[Row]:
         entries = [read_with_timeout(p, self.timeout, self.max_bytes) for p in paths]
         return self.scorer.predict_rows(
-            [row for _, rows in _segment_batch(self.nlp, entries) for row in rows])
+            [row for _, rows in segment_batch(self.nlp, entries) for row in rows])
 
 
 _WORKER: _Worker | None = None
@@ -216,10 +216,10 @@ class Summary:
         return {s: self.inputs[s] for s in ("ok", "no_items", "error")}
 
     def report(self, what: str) -> str:
-        items = sum(self.decisions.values())
-        top = ", ".join(f"{r} {n}" for r, n in self.reasons.most_common(5)) or "none"
-        return (f"scored {sum(self.inputs.values())} {what}: " + ", ".join(
-            f"{n} {s}" for s, n in sorted(self.inputs.items())) + f"; {items} items: "
-            + ", ".join(f"{n} {d}" for d, n in sorted(self.decisions.items()))
-            + f"; top reasons: {top}; {self.disagreements} predictions disagree with the "
-            "stated decision")
+        def listed(counts: Iterable[tuple[str, int]]) -> str:
+            return ", ".join(f"{n} {name}" for name, n in counts) or "none"
+
+        return (f"scored {sum(self.inputs.values())} {what}: {listed(sorted(self.inputs.items()))}"
+                f"; {sum(self.decisions.values())} items: {listed(sorted(self.decisions.items()))}"
+                f"; top reasons: {listed(self.reasons.most_common(5))}; {self.disagreements} "
+                "predictions disagree with the stated decision")

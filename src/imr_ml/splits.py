@@ -50,7 +50,7 @@ def style_holdout_split(items: pd.DataFrame, meta: pd.DataFrame, holdout_family:
     train_letters = {lid for lid, s in styles.items() if not s & heldout}
     unknown = set(items["letter_id"]) - set(styles.index)
     if unknown:
-        raise ValueError(f"{len(unknown)} letter(s) have no meta (e.g. {sorted(unknown)[0]})")
+        raise ValueError(f"{len(unknown)} letter(s) have no meta (e.g. {min(unknown)})")
     in_test = items["letter_id"].isin(test_letters).to_numpy()
     in_train = items["letter_id"].isin(train_letters).to_numpy()
     excluded = len(set(items["letter_id"]) - test_letters - train_letters)

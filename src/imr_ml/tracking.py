@@ -15,27 +15,27 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import mlflow  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import matplotlib.pyplot as plt
+import mlflow
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
     classification_report,
 )
 
-from imr_ml.config import Config  # noqa: E402
-from imr_ml.evaluate import reason_rows  # noqa: E402
-from imr_ml.model import ImrClassifier  # noqa: E402
+from imr_ml.config import Config
+from imr_ml.evaluate import reason_rows
+from imr_ml.model import ImrClassifier
 
 MODEL_ARTIFACT = "model"
 ALIAS = "champion"
 
 # A made-up item: the signature needs an example, and no letter text may be logged.
 INPUT_EXAMPLE = pd.DataFrame({
-    "rationale": ["Guidelines allow ten visits. There is no documentation of functional "
-                  "improvement after the earlier sessions."],
+    "rationale": [("Guidelines allow ten visits. There is no documentation of functional "
+                   "improvement after the earlier sessions.")],
     "item_text": ["Twelve sessions of physical therapy"],
 })
 

@@ -194,7 +194,7 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
                             "holdout_excluded_letters": split.excluded_letters})
         log(f"holdout ({cfg.splits.holdout}): {train_items['letter_id'].nunique()} train / "
             f"{test_items['letter_id'].nunique()} test letters; fitting the model")
-        model, preds, results = _fit_score(make_model, train_items, test_items, reasons)
+        _, preds, results = _fit_score(make_model, train_items, test_items, reasons)
         table = {"model": results}
         mlflow.log_metrics(tracking.prefixed("holdout", results))
         with tempfile.TemporaryDirectory() as tmp:
