@@ -1,8 +1,10 @@
 # The project's verbs. Every target runs inside .venv/, which `make setup` creates.
+# Training needs only the package (RUN); tests, benchmarks and the notebook add the dev extra.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-dev
 CONFIG ?= configs/default.yaml
 SHARED ?= ../shared
 
@@ -10,8 +12,12 @@ SHARED ?= ../shared
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(RUN): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN)
+
+$(STAMP): $(RUN)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
@@ -32,16 +38,16 @@ SYNTH_SEED ?= 0
 
 data: $(SYNTH)/labels.jsonl
 
-$(SYNTH)/labels.jsonl: $(STAMP) $(wildcard src/imr_ml/synth/*.py)
+$(SYNTH)/labels.jsonl: $(RUN) $(wildcard src/imr_ml/synth/*.py)
 	$(BIN)/imr-ml synth --letters $(SYNTH_LETTERS) --seed $(SYNTH_SEED) --out $(SYNTH)
 
-samples: $(STAMP)
+samples: $(RUN)
 	$(BIN)/imr-ml synth --letters 50 --seed $(SYNTH_SEED) --out data/samples
 
 train: data
 	$(BIN)/imr-ml train --config $(CONFIG)
 
-ui: $(STAMP)
+ui: $(RUN)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db
 
 experiments: data
