@@ -12,7 +12,7 @@ import pytest
 
 from imr_ml.config import load_config
 from imr_ml.model import ModelLoadError
-from imr_ml.registry import load_model
+from imr_ml.registry import load_classifier
 from imr_ml.synth import generate
 from imr_ml.train import load_items, train
 
@@ -75,11 +75,11 @@ def test_run_logs_params_metrics_artifacts_and_no_letter_text(trained):
 def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(trained):
     folder = trained["cfg"].model.dir / "imr-classifier"
     items = trained["items"].head(40)
-    local = load_model(str(folder)).predict_items(items)
-    assert load_model(None, pointer=folder.parent / "LATEST").metadata["sha256"]
-    run_id = load_model(str(folder)).metadata["mlflow_run_id"]
+    local = load_classifier(str(folder)).predict_items(items)
+    assert load_classifier(None, pointer=folder.parent / "LATEST").metadata["sha256"]
+    run_id = load_classifier(str(folder)).metadata["mlflow_run_id"]
     for uri in (f"runs:/{run_id}/model", "models:/imr-classifier@champion"):
-        pd.testing.assert_frame_equal(load_model(uri).predict_items(items), local)
+        pd.testing.assert_frame_equal(load_classifier(uri).predict_items(items), local)
     assert set(local["decision_pred"]) <= {"upheld", "overturned"}
     assert local["p_overturned"].between(0, 1).all()
 
@@ -91,11 +91,11 @@ def test_tampered_model_refuses_to_load(trained, tmp_path):
     data[len(data) // 2] ^= 0xFF
     (copy / "model.joblib").write_bytes(bytes(data))
     with pytest.raises(ModelLoadError, match="sha256 does not match"):
-        load_model(str(copy))
+        load_classifier(str(copy))
 
 
 def test_predict_letters_and_explanations_add_up(trained):
-    model = load_model(str(trained["cfg"].model.dir / "imr-classifier"))
+    model = load_classifier(str(trained["cfg"].model.dir / "imr-classifier"))
     letter = (trained["tmp"] / "synth" / "letters" / "synth_000001.txt").read_text()
     rows = model.predict_letters([letter])
     assert len(rows) >= 1 and set(rows["decision_pred"]) <= {"upheld", "overturned"}
@@ -135,3 +135,22 @@ def test_evaluate_command_on_a_model(trained, tmp_path, capsys):
 
     metrics = json.loads(out.read_text())["results"]["model:imr-classifier"]
     assert 0 <= metrics["decision_macro_f1"] <= 1 and metrics["decision_n"] > 0
+
+
+def test_explain_command_on_letters_and_on_text(trained, tmp_path, capsys):
+    import json
+
+    from imr_ml.cli import main
+
+    folder = str(trained["cfg"].model.dir / "imr-classifier")
+    letter = str(trained["tmp"] / "synth" / "letters" / "synth_000002.txt")
+    assert main(["explain", letter, "--model", folder, "--top-k", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "synth_000002 item 0" in printed and "toward overturned" in printed
+    out = tmp_path / "explained.jsonl"
+    assert main(["explain", "--text", "There is no documentation of functional improvement.",
+                 "--model", folder, "--out", str(out)]) == 0
+    (record,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert "decision" in record["explanations"]
+    assert set(record["explanations"]) - {"decision"} == set(record["reasons_pred"])
+    assert main(["explain", "--model", folder]) == 2

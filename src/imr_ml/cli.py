@@ -74,6 +74,37 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from imr_ml.explain import describe, explained_items
+    from imr_ml.model import ModelLoadError
+    from imr_ml.registry import load_classifier
+
+    if bool(args.paths) == bool(args.text):
+        print("imr-ml explain: give letter PATHs or --text, not both or neither", file=sys.stderr)
+        return 2
+    try:
+        model = load_classifier(args.model)
+    except ModelLoadError as err:
+        print(f"imr-ml explain: {err}", file=sys.stderr)
+        return 2
+    if args.text:
+        items = pd.DataFrame({"rationale": [args.text], "item_text": [args.item_text or ""]})
+    else:
+        rows = [r for _, rs in segment_letters(args.paths) for r in rs if r["status"] == "ok"]
+        items = pd.DataFrame(rows)
+    if items.empty:
+        print("imr-ml explain: no items found in the given letters", file=sys.stderr)
+        return 1
+    records = explained_items(model, items, top_k=args.top_k)
+    if args.out:
+        write_jsonl(records, args.out)
+    else:
+        print("\n\n".join(describe(r) for r in records))
+    return 0
+
+
 def cmd_label(args: argparse.Namespace) -> int:
     from imr_ml.weak_labels import weak_label_rows
 
@@ -210,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(lab)
     lab.add_argument("--out", required=True, help="output labels.jsonl")
     lab.set_defaults(func=cmd_label)
+
+    exp = sub.add_parser("explain", help="the features behind each item's predictions")
+    exp.add_argument("paths", nargs="*", metavar="PATH", help="letters, folders or globs")
+    exp.add_argument("--text", help="explain one rationale text instead of letters")
+    exp.add_argument("--item-text", help="with --text: the item the rationale is about")
+    exp.add_argument("--model", help="model folder or MLflow URI (default: the last trained)")
+    exp.add_argument("--top-k", type=int, default=8, help="features per direction (default 8)")
+    exp.add_argument("--out", help="write JSON lines here instead of text on stdout")
+    exp.set_defaults(func=cmd_explain)
 
     syn = sub.add_parser("synth", help="generate a labelled synthetic corpus")
     syn.add_argument("--letters", type=int, default=3000, help="number of letters (default 3000)")

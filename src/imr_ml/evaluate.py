@@ -60,7 +60,7 @@ def evaluate_corpus(
 ) -> dict[str, dict[str, float]]:
     """Score a model (or a baseline) on labelled corpora; print the table, write JSON."""
     from imr_ml.baselines import BASELINES
-    from imr_ml.registry import load_model
+    from imr_ml.registry import load_classifier
     from imr_ml.train import holdout_split, load_corpora
 
     items, meta = load_corpora(cfg, list(data))
@@ -73,7 +73,7 @@ def evaluate_corpus(
         name = f"baseline:{baseline}"
         predictor = BASELINES[baseline](reasons).fit(train_side)
     else:
-        predictor = load_model(model_ref)
+        predictor = load_classifier(model_ref)
         name = f"model:{predictor.metadata.get('name', 'model')}"
         reasons = predictor.reasons
     results = {name: score(items, predictor.predict_items(items), reasons)}

@@ -54,7 +54,7 @@ def _download(uri: str) -> Path:
     return found[0]
 
 
-def load_model(ref: str | None = None, pointer: Path = LATEST) -> ImrClassifier:
+def load_classifier(ref: str | None = None, pointer: Path = LATEST) -> ImrClassifier:
     """Load a model by reference (see `resolve`), verifying its hash and versions."""
     return ImrClassifier.load(resolve(ref, pointer))
 

@@ -1,0 +1,42 @@
+"""Per-item explanations: the features pushing each predicted label, for people to read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from imr_ml.model import ImrClassifier
+
+
+def explained_items(model: ImrClassifier, items: pd.DataFrame, top_k: int = 8) -> list[dict[str, Any]]:
+    """Predictions with, for the decision and each predicted reason, the top features
+    (TF-IDF value x coefficient) toward and against it."""
+    preds = model.predict_items(items).to_dict("records")
+    parts = model.explain(items, top_k=top_k)
+    out = []
+    for row, pred, part in zip(items.to_dict("records"), preds, parts):
+        targets = ["decision", *pred["reasons_pred"]]
+        out.append({
+            "letter_id": row.get("letter_id"), "item_index": row.get("item_index"),
+            "item_text": row.get("item_text", ""), "decision_pred": pred["decision_pred"],
+            "p_overturned": pred["p_overturned"], "reasons_pred": pred["reasons_pred"],
+            "explanations": {t: part[t] for t in targets},
+        })
+    return out
+
+
+def describe(record: dict[str, Any]) -> str:
+    """A readable block for one explained item."""
+    head = record["item_text"] or "(text)"
+    if record.get("letter_id"):
+        head = f"{record['letter_id']} item {record['item_index']}: {head}"
+    lines = [head, f"  decision: {record['decision_pred']} "
+                   f"(P(overturned) = {record['p_overturned']:.3f}); "
+                   f"reasons: {', '.join(record['reasons_pred']) or 'none'}"]
+    for target, part in record["explanations"].items():
+        sign = "toward overturned" if target == "decision" else f"toward {target}"
+        lines.append(f"  {target}: score {part['score']:+.2f} (intercept {part['intercept']:+.2f})")
+        lines.append(f"    {sign}: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["toward"]))
+        lines.append("    against: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["against"]))
+    return "\n".join(lines)
