@@ -31,9 +31,9 @@ def describe(record: dict[str, Any]) -> str:
     head = record["item_text"] or "(text)"
     if record.get("letter_id"):
         head = f"{record['letter_id']} item {record['item_index']}: {head}"
-    lines = [head, f"  decision: {record['decision_pred']} "
+    lines = [head, (f"  decision: {record['decision_pred']} "
                    f"(P(overturned) = {record['p_overturned']:.3f}); "
-                   f"reasons: {', '.join(record['reasons_pred']) or 'none'}"]
+                   f"reasons: {', '.join(record['reasons_pred']) or 'none'}")]
     for target, part in record["explanations"].items():
         sign = "toward overturned" if target == "decision" else f"toward {target}"
         lines.append(f"  {target}: score {part['score']:+.2f} (intercept {part['intercept']:+.2f})")
