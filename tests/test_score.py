@@ -219,3 +219,20 @@ def test_real_letters_give_their_labelled_decision(scorer):
     agrees = [r["decision_agrees"] for r in rows if r["decision_agrees"] is not None]
     print(f"real letters: {same}/{len(labels)} stated decisions as labelled; "
           f"decision_agrees {sum(agrees) / len(agrees):.1%} of {len(agrees)} items")
+
+
+def test_explain_adds_the_features_behind_each_predicted_label(inputs, model_dir, tmp_path):
+    import json
+
+    from imr_ml.cli import main
+
+    out = tmp_path / "explained.jsonl"
+    assert main(["score", str(inputs / "good"), "--model", str(model_dir), "--out", str(out),
+                 "--explain", "3", "--workers", "1", "-q"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    ok = [r for r in rows if r["status"] == "ok"]
+    assert ok
+    for row in ok:
+        explanation = json.loads(row["explanation"])
+        assert set(explanation) == {f"decision:{row['decision_pred']}", *row["reasons_pred"]}
+        assert all(len(features) <= 3 for features in explanation.values())

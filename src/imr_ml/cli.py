@@ -127,7 +127,7 @@ def _run_scoring(
 
         try:
             table_format(args.out)
-            scorer = load_model(args.model)
+            scorer = load_model(args.model, explain_top_k=args.explain)
         except (ModelLoadError, ValueError) as err:
             return _usage_error(args, err)
         return command(args, scorer)
@@ -223,6 +223,9 @@ def _add_scoring(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output .csv, .jsonl or .parquet")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 if any input has no items or cannot be read")
+    parser.add_argument("--explain", type=int, nargs="?", const=5, default=0, metavar="K",
+                        help="add an `explanation` column: the top K (default 5) features "
+                             "behind each predicted label, as JSON")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ letters stream through. Every input gives at least one row; a bad one gives an e
 from __future__ import annotations
 
 import itertools
+import json
 import signal
 import threading
 from collections import Counter
@@ -67,12 +68,14 @@ def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Lett
 class Scorer:
     """Prediction rows from a model: `score_letters` (files) and `score_texts` (texts)."""
 
-    def __init__(self, model: ImrClassifier, folder: Path | None = None) -> None:
+    def __init__(self, model: ImrClassifier, folder: Path | None = None,
+                 explain_top_k: int = 0) -> None:
         self.model = model
         self.folder = folder  # where worker processes load the model from
+        self.explain_top_k = explain_top_k  # > 0: an `explanation` column (JSON)
         p_reasons = [f"p_{label}" for label in model.reasons]
         predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
-                     *p_reasons]
+                     *p_reasons, *(["explanation"] if explain_top_k else [])]
         self.columns = [*LETTER_FIELDS, *predicted, "guidelines", "status", "error"]
         self.table_columns = ["row", "item_text", *predicted, "status", "error"]
 
@@ -86,9 +89,12 @@ class Scorer:
         """Prediction rows for item rows (of `items`); rows that are not `ok` pass through."""
         columns = columns or self.columns
         ok = [r for r in rows if r["status"] == "ok"]
-        found = iter(self.model.predict_items(pd.DataFrame(
-            ok, columns=["rationale", "item_text", "decision_stated"])).to_dict("records")
-            if ok else [])
+        frame = pd.DataFrame(ok, columns=["rationale", "item_text", "decision_stated"])
+        predicted = self.model.predict_items(frame).to_dict("records") if ok else []
+        if ok and self.explain_top_k:
+            for pred, part in zip(predicted, self.model.explain(frame, self.explain_top_k)):
+                pred["explanation"] = _explanation(pred, part)
+        found = iter(predicted)
         out = []
         for row in rows:
             values = {**row, **(next(found) if row["status"] == "ok" else {})}
@@ -123,7 +129,8 @@ class Scorer:
         if self.folder is None:
             raise ValueError("scoring with workers needs a model loaded by load_model()")
         with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(self.folder, timeout, max_bytes)) as pool:
+                                 initargs=(self.folder, timeout, max_bytes,
+                                           self.explain_top_k)) as pool:
             pending: list[Future[list[Row]]] = []
             for chunk in chunks:
                 pending.append(pool.submit(_score_in_worker, chunk))
@@ -154,6 +161,14 @@ class Scorer:
                             columns=self.table_columns)
 
 
+def _explanation(pred: Row, part: dict) -> str:
+    """JSON: the top features behind each predicted label (decision and reasons)."""
+    side = "toward" if pred["decision_pred"] == "overturned" else "against"
+    out = {f"decision:{pred['decision_pred']}": part["decision"][side]}
+    out |= {reason: part[reason]["toward"] for reason in pred["reasons_pred"]}
+    return json.dumps({k: [[f, round(c, 4)] for f, c in v] for k, v in out.items()})
+
+
 class _Worker:
     """Reads, segments and predicts chunks of paths (in a worker process or in-process)."""
 
@@ -170,9 +185,10 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
-def _init_worker(folder: Path, timeout: float | None, max_bytes: int) -> None:
+def _init_worker(folder: Path, timeout: float | None, max_bytes: int, explain_top_k: int) -> None:
     global _WORKER
-    _WORKER = _Worker(Scorer(ImrClassifier.load(folder), folder), timeout, max_bytes)
+    scorer = Scorer(ImrClassifier.load(folder), folder, explain_top_k)
+    _WORKER = _Worker(scorer, timeout, max_bytes)
 
 
 def _score_in_worker(paths: list[Path]) -> list[Row]:
@@ -180,14 +196,14 @@ def _score_in_worker(paths: list[Path]) -> list[Row]:
     return _WORKER.score(paths)
 
 
-def load_model(ref: str | None = None, pointer: Path = LATEST) -> Scorer:
+def load_model(ref: str | None = None, pointer: Path = LATEST, explain_top_k: int = 0) -> Scorer:
     """A Scorer for the model `ref` names (folder, MLflow URI, or models/LATEST if None).
 
     Models are code: only load ones you made or trust. The artefact's sha256 and package
     versions are checked before unpickling (`ModelLoadError` otherwise).
     """
     folder = resolve(ref, pointer)
-    return Scorer(ImrClassifier.load(folder), folder)
+    return Scorer(ImrClassifier.load(folder), folder, explain_top_k)
 
 
 def is_letter_start(row: Row) -> bool:
