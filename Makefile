@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 RUN := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-dev
 CONFIG ?= configs/default.yaml
-SHARED ?= ../shared
 
 .PHONY: setup test bench train data samples experiments ui notebook lint clean
 

@@ -185,7 +185,8 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
     make_model = partial(ImrClassifier, cfg)
     with mlflow.start_run(run_name=cfg.model.name) as run:
         mlflow.log_params(tracking.params(cfg))
-        mlflow.log_dict(manifest(cfg, items), "dataset_manifest.json")
+        inputs = manifest(cfg, items)  # hashes every input file: once per run
+        mlflow.log_dict(inputs, "dataset_manifest.json")
         mlflow.log_dict(cfg.model_dump(mode="json"), "config.json")
         split = holdout_split(cfg, items, meta)
         train_items, test_items = items.iloc[split.train], items.iloc[split.test]
@@ -226,7 +227,7 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
         folder = final.save(cfg.model.dir / cfg.model.name,
                             extra={"mlflow_run_id": run.info.run_id,
                                    "holdout_metrics": results,
-                                   "trained_on": manifest(cfg, items)})
+                                   "trained_on": inputs})
         remember_latest(folder)
         for path in cfg.data.evaluate:
             if not path.is_dir():
