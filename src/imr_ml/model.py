@@ -90,7 +90,7 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float 
     return float(grid[scores >= scores.max() - tolerance].min())
 
 
-def _reason_rows(items: pd.DataFrame) -> pd.Series:
+def _reason_training_rows(items: pd.DataFrame) -> pd.Series:
     """Items to learn reasons from: upheld, with gold or weak reasons."""
     return (items["decision"] == "upheld") & (items["reasons_source"] != "none")
 
@@ -155,7 +155,7 @@ class ImrClassifier:
         train, validation = items.iloc[split.train], items.iloc[split.test]
         decision, reasons = self._pipelines()
         decision.fit(self._inputs(train), train["decision"] == "overturned")
-        upheld = train[_reason_rows(train)]
+        upheld = train[_reason_training_rows(train)]
         reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]))
 
         X_val = self._inputs(validation)
@@ -163,7 +163,7 @@ class ImrClassifier:
         decision.steps[-1] = ("clf", _calibrated(
             decision.named_steps["clf"], cfg.models.decision.calibration,
             decision.named_steps["features"].transform(X_val), y_val))
-        val_upheld = validation[_reason_rows(validation)]
+        val_upheld = validation[_reason_training_rows(validation)]
         features = reasons.named_steps["features"].transform(self._inputs(val_upheld))
         truth = self._binarizer().transform(val_upheld["reasons"])
         ovr = reasons.named_steps["clf"]
