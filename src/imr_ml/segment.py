@@ -54,13 +54,14 @@ class Segmenter:
             span = doc.char_span(*item.block, alignment_mode="expand")
             if span is None or (spans and span.start < spans[-1].end):
                 continue  # only where another tokenizer merged two items into one token
-            span._.item_text = item.item_text
-            span._.decision_stated = item.decision
-            span._.guidelines = item.guidelines
+            ext = span._  # each `span._` access builds a new accessor: take it once
+            ext.item_text = item.item_text
+            ext.decision_stated = item.decision
+            ext.guidelines = item.guidelines
             if item.rationale:
-                span._.rationale = doc.char_span(*item.rationale, alignment_mode="expand")
-            span._.original_request = item.original_request
-            span._.eligible_portion = item.eligible_portion
+                ext.rationale = doc.char_span(*item.rationale, alignment_mode="expand")
+            ext.original_request = item.original_request
+            ext.eligible_portion = item.eligible_portion
             spans.append(span)
         doc.spans[self.spans_key] = spans
         return doc
