@@ -99,6 +99,9 @@ def test_predict_letters_and_explanations_add_up(trained):
     letter = (trained["tmp"] / "synth" / "letters" / "synth_000001.txt").read_text()
     rows = model.predict_letters([letter])
     assert len(rows) >= 1 and set(rows["decision_pred"]) <= {"upheld", "overturned"}
+    assert set(rows["letter_index"]) == {0} and set(rows["status"]) == {"ok"}
+    (empty,) = model.predict_letters(["Dear Sir, thank you."]).to_dict("records")
+    assert empty["status"] == "no_items" and empty["letter_index"] == 0
     items = trained["items"].head(5)
     for explained, score in zip(model.explain(items), _decision_scores(model, items)):
         parts = explained["decision"]

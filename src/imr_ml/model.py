@@ -227,24 +227,23 @@ class ImrClassifier:
         return out
 
     def predict_letters(self, texts: Iterable[str]) -> pd.DataFrame:
-        """Segment raw letter texts and predict each item; one row per item (or letter)."""
-        from imr_ml.letters import normalise
-        from imr_ml.segment import SPANS_KEY, make_nlp
+        """Segment raw letter texts and predict each item.
 
-        nlp = make_nlp()
-        rows = []
-        for n, text in enumerate(texts):
-            doc = nlp(normalise(text))
-            for index, span in enumerate(doc.spans[SPANS_KEY]):
-                rows.append({"letter_index": n, "item_index": index,
-                             "item_text": span._.item_text, "layout": doc._.layout,
-                             "decision_stated": span._.decision_stated,
-                             "rationale": span._.rationale.text if span._.rationale else ""})
-        table = pd.DataFrame(rows, columns=["letter_index", "item_index", "item_text", "layout",
-                                            "decision_stated", "rationale"])
-        if table.empty:
+        One row per item, through the same path as files (`imr_ml.items`), or one row with
+        status `no_items` for a text without items; `letter_index` is the text's position.
+        """
+        from imr_ml.items import segment_batch
+        from imr_ml.letters import Letter, normalise
+        from imr_ml.segment import make_nlp
+
+        letters = [Letter(str(n), f"<text {n}>", normalise(text), text)
+                   for n, text in enumerate(texts)]
+        rows = [r for _, rs in segment_batch(make_nlp(), letters) for r in rs]
+        table = pd.DataFrame(rows).assign(letter_index=lambda t: t["letter_id"].astype(int))
+        ok = table[table["status"] == "ok"]
+        if ok.empty:
             return table
-        return pd.concat([table, self.predict_items(table)], axis=1)
+        return table.join(self.predict_items(ok))
 
     # ---- explanations -----------------------------------------------------------------
     def _linear_parts(self, target: str):
