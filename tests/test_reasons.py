@@ -26,6 +26,7 @@ from imr_ml.reasons import (
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 NFI, EGQ, NI, NR, OTHER = REASONS
 
@@ -258,17 +259,30 @@ def test_patterns_load_into_a_validating_matcher(labeller):
     assert all(patterns.phrases.values())
 
 
+def _sample_rationales() -> list[str]:
+    from imr_ml.items import segment_letters
+
+    letters = sorted((SAMPLES / "letters").glob("*.txt"))
+    return [row["rationale"] for _, rows in segment_letters(letters) for row in rows
+            if row["status"] == "ok"]
+
+
 def test_compiled_matching_equals_spacy_matcher(labeller):
-    """The speed-up compile (phrase pieces chained over gaps) changes nothing."""
+    """The speed-up compile (phrase pieces chained over gaps) changes nothing: checked on
+    the test sentences and on every rationale of the committed sample letters."""
     patterns = labeller.patterns
     matcher = Matcher(labeller.nlp.vocab)
     for rid, pats in patterns.token_patterns.items():
         matcher.add(rid, pats, greedy="LONGEST")
     strings = labeller.nlp.vocab.strings
-    for text in ALL_TEXTS + [
-            "If there is no improvement, no exceptional factors are noted within the records.",
-            "Long term use is not recommended; it does not exceed the limit, unclear what body part."]:
-        doc = labeller.nlp(text)
+    extra = ["If there is no improvement, no exceptional factors are noted within the records.",
+             "Long term use is not recommended; it does not exceed the limit, unclear what body "
+             "part.", "The provider did not specify the requested body part or the total number.",
+             "The request was not deemed to be medically necessary."]
+    rationales = _sample_rationales()
+    assert len(rationales) > 50
+    for text in ALL_TEXTS + extra + rationales:
+        doc = labeller.nlp(" ".join(text.split()))
         want = {(strings[k], s, e) for k, s, e in matcher(doc)}
         got = {m for m in labeller._compiled(doc) if m[0] in patterns.token_patterns}
         assert got == want, text

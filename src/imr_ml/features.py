@@ -42,24 +42,40 @@ CONCLUDING_VERDICT = re.compile(
 )
 CONCLUDING_SENTENCES = 2
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
-_NEGATION = re.compile(
-    r"^(?:no|not|non|never|without|nor|neither|none|lack|lacks|lacking|absence|absent|"
-    r"cannot|can't|doesn't|don't|didn't|isn't|wasn't|aren't|weren't|fails|failed|unable)$",
-    re.IGNORECASE,
-)
-_SCOPE_END = re.compile(r"^(?:[.,;:!?]|but|however|although|though|while|whereas|except)$",
-                        re.IGNORECASE)
+NEGATION_CUES = frozenset(
+    "no not non never without nor neither none lack lacks lacking absence absent cannot "
+    "can't doesn't don't didn't isn't wasn't aren't weren't fails failed unable".split())
+SCOPE_ENDS = frozenset(". , ; : ! ? but however although though while whereas except".split())
 NEGATION_WINDOW = 6
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    starts = [0, *(m.end() for m in _SENTENCE.finditer(text))]
+    ends = [*(m.start() for m in _SENTENCE.finditer(text)), len(text)]
+    return list(zip(starts, ends, strict=True))
+
+
+def _verdict_flags(text: str) -> list[tuple[int, int, bool]]:
+    """Each sentence's (start, end) and whether it states the verdict."""
+    spans = _sentence_spans(text)
+    last = len(spans) - CONCLUDING_SENTENCES
+    flags = []
+    for i, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        verdict = VERDICT.search(sentence) or (i >= last and CONCLUDING_VERDICT.search(sentence))
+        flags.append((start, end, bool(verdict)))
+    return flags
+
+
+def verdict_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the text's verdict sentences (what `mask_verdicts` removes)."""
+    return [(start, end) for start, end, verdict in _verdict_flags(text) if verdict]
 
 
 def mask_verdicts(text: str) -> str:
     """The text without its verdict sentences."""
-    sentences = _SENTENCE.split(text)
-    last = len(sentences) - CONCLUDING_SENTENCES
-    return " ".join(
-        s for i, s in enumerate(sentences)
-        if not VERDICT.search(s) and not (i >= last and CONCLUDING_VERDICT.search(s))
-    )
+    return " ".join(text[start:end] for start, end, verdict in _verdict_flags(text)
+                    if not verdict)
 
 
 def mark_negation(text: str) -> str:
@@ -70,18 +86,18 @@ def mark_negation(text: str) -> str:
     """
     out: list[str] = []
     left = 0
-    for word in _WORD.findall(text):
-        if _SCOPE_END.match(word):
+    for word in _WORD.findall(text.lower()):
+        if word in SCOPE_ENDS:
             left = 0
             out.append(word)
-        elif _NEGATION.match(word):
+        elif word in NEGATION_CUES:
             left = NEGATION_WINDOW
-            out.append(word.lower())
+            out.append(word)
         elif left:
             left -= 1
-            out.append("NOT_" + word.lower())
+            out.append("NOT_" + word)
         else:
-            out.append(word.lower())
+            out.append(word)
     return " ".join(out)
 
 
@@ -116,9 +132,9 @@ def add_rule_columns(items: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame
     if set(wanted) <= set(items.columns):
         return items
     labeller = shared_labeller(tuple(labels))
-    rationales = items["rationale"].fillna("").tolist()
-    counts = np.hstack([np.asarray(labeller.count_many(texts), dtype=float).reshape(len(items), -1)
-                        for texts in (rationales, prepare(rationales, mask=True))])
+    full, masked = labeller.count_many_leaving_out(items["rationale"].fillna(""), verdict_spans)
+    counts = np.hstack([np.asarray(m, dtype=float).reshape(len(items), len(labels))
+                        for m in (full, masked)])
     return items.assign(**{name: counts[:, k] for k, name in enumerate(wanted)})
 
 

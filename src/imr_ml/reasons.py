@@ -51,7 +51,7 @@ import json
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -286,6 +286,7 @@ def _resolve(value: Any, lists: dict[str, list[str]], where: str) -> Any:
 # any other segment, or a pattern that cannot be split, stays a Matcher pattern. Segment
 # matches are then chained across the gaps in Python.
 _MAX_PHRASES = 1500     # word sequences per phrase piece; longer segments are cut in pieces
+_MAX_UNCUT = 8000       # ... up to this many where optional words leave no place to cut
 _WORD_KEYS = ("LOWER", "TEXT", "ORTH")
 _REPEAT = re.compile(r"^\{(\d*)(,?)(\d*)\}$")
 
@@ -307,8 +308,8 @@ _ADJACENT = _Gap(0, 0)
 class _Chain:
     rule_id: str
     parts: tuple[str, ...]            # segment ids
-    gaps: tuple[_Gap, ...]            # len(parts) - 1
-    tail: _Gap | None = None          # a pattern ending in a wildcard gap
+    gaps: tuple[tuple[_Gap, ...], ...]  # len(parts) - 1; each one or more gaps in a row
+    tail: tuple[_Gap, ...] = ()       # a pattern ending in gaps
 
 
 def _op_range(op: Any) -> tuple[int, int | None] | None:
@@ -369,12 +370,11 @@ def _as_gap(tok: dict[str, Any]) -> _Gap | None:
     rng, spec = _op_range(tok.get("OP")), _spec_words(tok)
     if rng is None or spec is None or rng == (1, 1) or rng == (0, 1):
         return None
-    if spec[1] == "IN" and spec[0] and rng[1] is not None:
-        return None                   # a bounded repeat of listed words: part of a segment
     return _Gap(rng[0], rng[1], spec[0], spec[1] == "NOT_IN", spec[2])
 
 
-def _phrases(segment: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
+def _phrases(segment: list[dict[str, Any]],
+             limit: int = _MAX_PHRASES) -> list[tuple[str, ...]] | None:
     options = []
     size = 1
     for tok in segment:
@@ -382,7 +382,7 @@ def _phrases(segment: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
         if alts is None:
             return None
         size *= len(alts)
-        if size > _MAX_PHRASES:
+        if size > limit:
             return None
         options.append(alts)
     phrases = {tuple(w for part in combo for w in part) for combo in itertools.product(*options)}
@@ -415,7 +415,7 @@ def _pieces(segment: list[dict[str, Any]]) -> list[list[tuple[str, ...]]] | None
         pieces[-1].extend(current)
     else:
         pieces.append(current)
-    listed = [_phrases(piece) for piece in pieces]
+    listed = [_phrases(piece, _MAX_UNCUT) for piece in pieces]
     if any(p is None for p in listed):
         return None
     return [p for p in listed if p is not None]
@@ -447,20 +447,25 @@ class _Compiled:
             self.phrase_matcher.add(sid, docs)
         self._add_matcher_patterns()
         self.chains = list(dict.fromkeys(self.chains))
+        self._needs = [(chain, frozenset(chain.parts)) for chain in self.chains]
         self.segment_ids = set(self._segments.values())
 
     def _add_pattern(self, rid: str, pat: list[dict[str, Any]]) -> None:
         segments: list[list[dict[str, Any]]] = [[]]
-        gaps: list[_Gap] = []
+        gaps: list[tuple[_Gap, ...]] = []
         for tok in pat:
             gap = _as_gap(tok)
             if gap is None:
                 segments[-1].append(tok)
+                continue
+            gap = dataclasses.replace(
+                gap, ids=frozenset(self._nlp.vocab.strings.add(w) for w in gap.words))
+            if gaps and not segments[-1]:
+                gaps[-1] += (gap,)     # gaps in a row ("was {1,4} medically{0,2}") join up
             else:
-                ids = frozenset(self._nlp.vocab.strings.add(w) for w in gap.words)
-                gaps.append(dataclasses.replace(gap, ids=ids))
+                gaps.append((gap,))
                 segments.append([])
-        tail = None
+        tail: tuple[_Gap, ...] = ()
         if len(segments) > 1 and not segments[-1]:
             segments.pop()
             tail = gaps.pop()
@@ -469,7 +474,7 @@ class _Compiled:
             self.chains.append(_Chain(rid, (self._matcher_segment(pat),), ()))
             return
         parts: list[str] = []
-        joins: list[_Gap] = []
+        joins: list[tuple[_Gap, ...]] = []
         for i, seg in enumerate(segments):
             if i:
                 joins.append(gaps[i - 1])
@@ -479,7 +484,7 @@ class _Compiled:
                 continue
             for j, piece in enumerate(pieces):
                 if j:
-                    joins.append(_ADJACENT)
+                    joins.append((_ADJACENT,))
                 parts.append(self._phrase_segment(piece))
         self.chains.append(_Chain(rid, tuple(parts), tuple(joins), tail))
 
@@ -533,20 +538,25 @@ class _Compiled:
             self.matcher.add(sid, [compiled])
 
     @staticmethod
-    def _gap_ends(gap: _Gap, start: int, n: int, doc: Doc,
+    def _gap_ends(gaps: tuple[_Gap, ...], start: int, n: int, doc: Doc,
                   values: dict[str, list[int]]) -> list[int]:
-        """Where a gap that begins at token ``start`` may end (its tokens all pass its test)."""
-        attr = "ORTH" if gap.attr == "TEXT" else gap.attr
-        if attr and attr not in values:
-            values[attr] = doc.to_array(attr).tolist()
-        vals = values.get(attr)
-        last = n if gap.high is None else min(n, start + gap.high)
-        ends = []
-        for q in range(start, last + 1):
-            if q - start >= gap.low:
-                ends.append(q)
-            if q < n and vals is not None and (vals[q] in gap.ids) == gap.negate:
-                break
+        """Where gaps in a row that begin at token ``start`` may end (each token passes its
+        gap's test)."""
+        ends = [start]
+        for gap in gaps:
+            attr = "ORTH" if gap.attr == "TEXT" else gap.attr
+            if attr and attr not in values:
+                values[attr] = doc.to_array(attr).tolist()
+            vals = values.get(attr)
+            reached: set[int] = set()
+            for begin in ends:
+                last = n if gap.high is None else min(n, begin + gap.high)
+                for q in range(begin, last + 1):
+                    if q - begin >= gap.low:
+                        reached.add(q)
+                    if q < n and vals is not None and (vals[q] in gap.ids) == gap.negate:
+                        break
+            ends = sorted(reached)
         return ends
 
     def __call__(self, doc: Doc) -> list[tuple[str, int, int]]:
@@ -564,8 +574,9 @@ class _Compiled:
         values: dict[str, list[int]] = {}
         n = len(doc)
         per_rule: dict[str, set[tuple[int, int]]] = {}
-        for chain in self.chains:
-            if not all(p in found for p in chain.parts):
+        found_ids = found.keys()
+        for chain, needs in self._needs:
+            if not needs <= found_ids:
                 continue
             frontier = found[chain.parts[0]]
             for gap, part in zip(chain.gaps, chain.parts[1:], strict=True):
@@ -580,7 +591,7 @@ class _Compiled:
                             for e2 in starts.get(q, ())]
                 if not frontier:
                     break
-            if frontier and chain.tail is not None:
+            if frontier and chain.tail:
                 frontier = [(s, q) for s, e in frontier
                             for q in self._gap_ends(chain.tail, e, n, doc, values)]
             if frontier:
@@ -593,6 +604,19 @@ class _Compiled:
                     taken.append((s, e))
                     out.append((rid, s, e))
         return out
+
+
+def _outside(doc: Doc, matches: list[tuple[str, int, int]],
+             spans: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
+    """The matches none of whose tokens start inside the character spans."""
+    if not spans or not matches:
+        return matches
+    starts = doc.to_array("IDX").astype(np.int64)
+    inside = np.zeros(len(doc), dtype=bool)
+    for begin, end in spans:
+        inside |= (starts >= begin) & (starts < end)
+    covered = np.concatenate([[0], np.cumsum(inside)])
+    return [(rid, s, e) for rid, s, e in matches if covered[e] == covered[s]]
 
 
 # --------------------------------------------------------------------------- text
@@ -645,8 +669,8 @@ class ReasonLabeller:
                           stacklevel=2)
         self.nlp: Language = spacy.blank("en")
         self._units = {
-            name: (np.array([self.nlp.vocab.strings.add(w) for w in ends], dtype=np.uint64),
-                   np.array([self.nlp.vocab.strings.add(w) for w in starts], dtype=np.uint64))
+            name: (frozenset(self.nlp.vocab.strings.add(w) for w in ends),
+                   frozenset(self.nlp.vocab.strings.add(w) for w in starts))
             for name, (ends, starts) in self.patterns.units.items()}
         checker = Matcher(self.nlp.vocab, validate=True)
         for rid, pats in self.patterns.token_patterns.items():
@@ -684,8 +708,28 @@ class ReasonLabeller:
 
     def count_many(self, rationales: Iterable[str], batch_size: int = 256) -> list[list[int]]:
         """Match counts as rows in ``self.labels`` order (an n x len(labels) feature matrix)."""
-        return [[counts[lab] for lab in self.labels]
-                for counts in self.match_counts_many(rationales, batch_size)]
+        return [self._row(self._counts(hits))
+                for hits in self._hits_many(rationales, batch_size)]
+
+    def count_many_leaving_out(
+        self, rationales: Iterable[str], leave_out: Callable[[str], Sequence[tuple[int, int]]],
+        batch_size: int = 256,
+    ) -> tuple[list[list[int]], list[list[int]]]:
+        """:meth:`count_many` of the rationales, and of them without some stretches.
+
+        ``leave_out`` gives the character spans of a (whitespace-normalised) rationale to
+        leave out, e.g. its verdict sentences; the second matrix counts only the matches
+        outside them, as if those stretches were cut from the text. One tokenisation and
+        one matching pass serve both.
+        """
+        full, reduced = [], []
+        for text, doc in self._docs(rationales, batch_size):
+            matches = self._compiled(doc) if len(doc) else []
+            units: dict[str, np.ndarray] = {}
+            full.append(self._row(self._counts(self._hits(doc, matches=matches, units=units))))
+            kept = _outside(doc, matches, leave_out(text))
+            reduced.append(self._row(self._counts(self._hits(doc, matches=kept, units=units))))
+        return full, reduced
 
     def predicts_upheld(self, rationale_masked: str) -> bool:
         """Rules baseline for the decision: True when any non-verdict denial pattern fires."""
@@ -723,19 +767,29 @@ class ReasonLabeller:
     def _doc(self, rationale: str) -> Doc:
         return self.nlp(_normalise(rationale if isinstance(rationale, str) else "")[0])
 
+    def _docs(self, rationales: Iterable[str], batch_size: int) -> Iterator[tuple[str, Doc]]:
+        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text)."""
+        texts = ((text, text) for text in (_normalise(r if isinstance(r, str) else "")[0]
+                                           for r in rationales))
+        for doc, text in self.nlp.pipe(texts, batch_size=batch_size, as_tuples=True):
+            yield text, doc
+
     def _hits_many(self, rationales: Iterable[str], batch_size: int,
                    with_verdict: bool = True) -> Iterator[list[_Hit]]:
-        texts = (_normalise(r if isinstance(r, str) else "")[0] for r in rationales)
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+        for _, doc in self._docs(rationales, batch_size):
             yield self._hits(doc, with_verdict=with_verdict)
 
-    def _unit_ids(self, doc: Doc, lower: np.ndarray, unit: str) -> np.ndarray:
+    def _row(self, counts: dict[str, int]) -> list[int]:
+        return [counts[lab] for lab in self.labels]
+
+    def _unit_ids(self, doc: Doc, unit: str) -> np.ndarray:
         """Index of the unit (sentence, clause ...) of every token."""
         ends, starts = self._units[unit]
-        is_end = np.isin(lower, ends)
+        lower = doc.to_array("LOWER").tolist()   # set lookups beat np.isin on short docs
+        is_end = np.fromiter((w in ends for w in lower), dtype=bool, count=len(lower))
+        is_start = np.fromiter((w in starts for w in lower), dtype=bool, count=len(lower))
         begins = np.zeros(len(doc), dtype=np.int64)
-        begins[1:] = is_end[:-1] & ~is_end[1:]
-        begins[1:] |= np.isin(lower[1:], starts)
+        begins[1:] = (is_end[:-1] & ~is_end[1:]) | is_start[1:]
         return np.cumsum(begins)
 
     def _labels_from_counts(self, counts: dict[str, int], fallback: str | None) -> list[str]:
@@ -752,20 +806,25 @@ class ReasonLabeller:
     def _denies(self, hits: list[_Hit]) -> bool:
         return any(hit.rule.target in self.labels for hit in hits)
 
-    def _hits(self, doc: Doc, *, with_verdict: bool = True,
-              keep_all: bool = False) -> list[_Hit]:
-        """Label spans after cues, blockers and precedence (only kept ones by default)."""
+    def _hits(self, doc: Doc, *, with_verdict: bool = True, keep_all: bool = False,
+              matches: list[tuple[str, int, int]] | None = None,
+              units: dict[str, np.ndarray] | None = None) -> list[_Hit]:
+        """Label spans after cues, blockers and precedence (only kept ones by default).
+
+        ``matches``: the doc's pattern matches, if already found (or a subset of them);
+        ``units``: a cache of the doc's unit ids, for several calls on one doc.
+        """
         if not len(doc):
             return []
-        matches = self._compiled(doc)
+        if matches is None:
+            matches = self._compiled(doc)
         if not matches:
             return []
-        lower = doc.to_array("LOWER")
-        unit_of: dict[str, np.ndarray] = {}
+        unit_of: dict[str, np.ndarray] = {} if units is None else units
 
         def unit(name: str) -> np.ndarray:
             if name not in unit_of:
-                unit_of[name] = self._unit_ids(doc, lower, name)
+                unit_of[name] = self._unit_ids(doc, name)
             return unit_of[name]
 
         cue_hits: list[tuple[str, int]] = []

@@ -1,0 +1,96 @@
+"""imr_ml.features: verdict masking, negation marking, rule columns and the feature branches."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from imr_ml.config import FeaturesConfig
+from imr_ml.features import (
+    add_rule_columns,
+    build_features,
+    mark_negation,
+    mask_verdicts,
+    rule_columns,
+    verdict_spans,
+)
+from imr_ml.reasons import REASONS
+
+UPHELD = ("The patient has had twelve sessions of therapy. There is no documentation of "
+          "objective functional improvement. Therefore, the request is not medically necessary.")
+OVERTURNED = ("The records document 50% pain relief and improved walking tolerance. The "
+              "guideline criteria are met. The request is supported.")
+
+
+def test_mask_removes_verdict_sentences_and_keeps_findings():
+    masked = mask_verdicts(UPHELD)
+    assert "medically necessary" not in masked
+    assert masked == ("The patient has had twelve sessions of therapy. There is no documentation"
+                      " of objective functional improvement.")
+
+
+def test_concluding_verdicts_are_masked_only_at_the_end():
+    early = "The request is supported by the examination. Pain is 7/10. Gait is antalgic."
+    assert mask_verdicts(early) == early
+    assert mask_verdicts(OVERTURNED).endswith("criteria are met.")
+
+
+@pytest.mark.parametrize("text", [UPHELD, OVERTURNED, "", "No sentence end", "A. B. C."])
+def test_verdict_spans_are_what_the_mask_removes(text):
+    spans = verdict_spans(text)
+    kept, last = [], 0
+    for start, end in spans:
+        assert 0 <= start < end <= len(text)
+        kept.append(text[last:start])
+        last = end
+    kept.append(text[last:])
+    assert " ".join(" ".join(kept).split()) == " ".join(mask_verdicts(text).split())
+
+
+def test_negation_scope_marks_words_until_punctuation_or_contrast():
+    out = mark_negation("No documentation of improvement. Pain is better, but no relief")
+    assert out.split() == ["no", "NOT_documentation", "NOT_of", "NOT_improvement", ".",
+                           "pain", "is", "better", ",", "but", "no", "NOT_relief"]
+
+
+def test_negation_scope_is_bounded():
+    after = "one two three four five six seven eight".split()
+    words = mark_negation("without " + " ".join(after)).split()
+    assert words[1:] == [f"NOT_{w}" for w in after[:6]] + after[6:]
+
+
+def test_rule_columns_count_the_rationale_and_its_reasoning_apart():
+    items = pd.DataFrame({"rationale": [UPHELD, OVERTURNED, ""], "item_text": ["a", "b", "c"]})
+    out = add_rule_columns(items, REASONS)
+    full = out[rule_columns(REASONS, False)].to_numpy()
+    masked = out[rule_columns(REASONS, True)].to_numpy()
+    assert full[0, REASONS.index("no_functional_improvement")] >= 1
+    assert masked[0, REASONS.index("no_functional_improvement")] >= 1
+    assert (masked <= full).all()
+    assert full[2].sum() == 0
+    assert add_rule_columns(out, REASONS) is out  # columns present: not counted again
+
+
+def test_masked_counts_leave_out_verdict_sentences():
+    verdict_only = "As the surgery is not medically necessary, the postoperative therapy is not."
+    out = add_rule_columns(pd.DataFrame({"rationale": [verdict_only]}), REASONS)
+    assert out[rule_columns(REASONS, True)].to_numpy().sum() == 0
+
+
+@pytest.mark.parametrize(("branches", "decision"), [
+    (["word", "rules"], True), (["word", "char", "item_text", "rules"], False)])
+def test_build_features_gives_one_block_per_branch(branches, decision):
+    items = add_rule_columns(pd.DataFrame({
+        "rationale": [UPHELD, OVERTURNED] * 3, "item_text": ["physical therapy", "MRI"] * 3}),
+        REASONS)
+    cfg = FeaturesConfig(word={"ngram_range": [1, 2], "min_df": 1},
+                         char={"ngram_range": [3, 4], "min_df": 1},
+                         item_text={"ngram_range": [1, 1], "min_df": 1})
+    features = build_features(cfg, branches, REASONS, decision=decision)
+    X = features.fit_transform(items)
+    assert X.shape[0] == len(items)
+    names = features.get_feature_names_out()
+    assert {name.split("__")[0] for name in names} == set(branches)
+    words = [n for n in names if n.startswith("word__")]
+    assert ("word__therefore" in words) is not decision  # masked for the decision model
+    assert "word__NOT_documentation" in words
