@@ -46,19 +46,19 @@ class Style:
 # Words a reviewer of each family reaches for: patient, records, provider, connectors.
 FAMILY_VOCAB: tuple[dict[str, tuple[str, ...]], ...] = (
     {"pt": ("the patient", "the injured worker"),
-     "records": ("the documentation", "the submitted documentation",
+     "records": ("the submitted documentation", "the documentation submitted for review",
                  "the clinical documentation"),
      "prov": ("the treating physician", "the requesting physician"),
      "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,")},
     {"pt": ("the applicant", "the employee", "the injured worker"),
-     "records": ("the progress notes", "the progress reports", "the notes on file"),
+     "records": ("the attending provider's progress notes", "the progress notes on file",
+                 "the treating provider's reports"),
      "prov": ("the attending provider", "the primary treating provider"),
-     "also": ("Separately,", "Beyond that,", "There is a second problem.",
-              "On top of this,")},
-    {"pt": ("the claimant", "the patient", "the IW"),
-     "records": ("the file", "the chart", "the record"),
-     "prov": ("the requesting provider", "the PTP"),
-     "also": ("Also,", "And", "Further:", "Plus,")},
+     "also": ("Moreover,", "Similarly,", "It is further noted that", "Also,")},
+    {"pt": ("the claimant", "the patient", "this worker"),
+     "records": ("the medical records provided", "the records", "the clinical notes"),
+     "prov": ("the requesting provider", "the treating provider"),
+     "also": ("Also,", "Further,", "Besides this,", "In addition,")},
 )
 
 
@@ -66,497 +66,557 @@ def _s(kind: str, index: int, **grounds: Steps) -> Style:
     return Style(kind, index, grounds)
 
 
+# Family 0 argues guideline-first, in the formal register of most reviewers ("The guidelines
+# recommend ... However, there is a lack of documentation of ..."); family 1 in a long
+# narrative register about the applicant and the attending provider ("Here, however, the
+# attending provider's note made no mention of ..."); family 2 plainly and from the case
+# ("The claimant has ... The records do not show ..."). All three cite the same medical
+# content: criteria, findings present or missing, guideline quantities, prior benefit.
 STYLES: tuple[Style, ...] = (
     # ================================ recap (filler) =====================================
     _s("recap", 0, any=(
-        (("{Pt} is a {age}-year-old {sex} injured at work on {doi}"
-         "[ while {mechanism}|]."),
+        (("[Per|According to] {records}, {pt} is a {age}-year-old {sex} who sustained an "
+          "industrial injury on {doi}[ while {mechanism}|]."),
          "{Pt} is a {age}-year-old {sex} with a date of injury of {doi}."),
-        ("[The diagnoses include|Current diagnoses include|Diagnoses are documented as] {dx}.",
-         ""),
-        ("[Treatment to date has included|Prior treatment has consisted of] {history}.",
-         ("[To date, treatment has included|Treatment has included] {history}[ and "
-         "{pt} {work}|].")),
+        ("[The diagnoses include|Current diagnoses include] {dx}.", ""),
+        ("[Treatment to date has included|Prior treatment has consisted of] {history}.", ""),
     )),
     _s("recap", 1, any=(
-        (("Per the {visit_date} progress report, {pt} [continued to report|still reported|"
-         "complained of ongoing] {complaint}[, rated {pain}/10|]."),
-         "At the {visit_date} visit, {pt} [described|reported] {complaint}[ at {pain}/10|]."),
-        (("[The notes list|The reports mention] {history} as the care given so far[, and {pt} "
-         "{work}|]."),
-         "[Earlier care|Care so far] [comprised|took the form of] {history}."),
+        (("{Pt}, a {age}-year-old {occupation}, has [filed a claim for|alleged] an industrial "
+          "injury of {doi}[, reportedly sustained while {mechanism}|]."),),
+        (("On the {visit_date} office visit at issue, {pt} reported {complaint}[, rated "
+          "{pain}/10|][, and it was noted that {pt} {work}|]."),
+         ("The attending provider's {visit_date} progress note described {complaint}[ "
+          "despite earlier {history}|].")),
     )),
     _s("recap", 2, any=(
-        ("{Age}-year-old {sex}, injured {doi}[ ({mechanism})|].",
-         "DOI {doi}; {age}-year-old {sex}."),
-        ("Dx: {dx}.", "[Working|Listed] diagnoses: {dx}."),
-        ("Prior care: {history}.", "Tx so far: {history}.", ""),
+        ("{Pt} is a {age}-year-old {sex} who was injured on {doi}[ while {mechanism}|].",
+         "This {age}-year-old {occupation} was injured at work on {doi}."),
+        ("[Diagnoses are|The diagnoses are] {dx}.", ""),
+        ("[Treatment has included|Treatments have included] {history}.", ""),
     )),
     _s("recap", 3, any=(
-        (("Clinical summary: {pt} [reports|has] {complaint} [after|following] the {doi} "
-         "work injury."),
-         "Relevant history: {complaint} since the {doi} injury."),
-        (("[the {visit_date} examination documented|examination on {visit_date} showed] "
-         "{exam}."),),
-        ("[Management so far|Treatment rendered]: {history}.", ""),
+        (("[The clinical information indicated|Per the most recent evaluation dated "
+          "{visit_date},] {pt} [presented with|complained of] {complaint}[ rated {pain}/10|]."),),
+        (("[The physical examination revealed|On examination there was] {exam}."), ""),
+        ("[The treatment plan was to request|The provider requested] authorization for {t}.",
+         ""),
     )),
     _s("recap", 4, any=(
-        (("This {age}-year-old {occupation} [was hurt at work on {doi}|injured the {bp} at "
-         "work on {doi}][ when {mechanism}|]."),),
-        ("Since then, [care has included|the care has consisted of] {history}.",
-         "[What followed was|Care since has been] {history}."),
-        (("When seen on {visit_date}, [the physician recorded|the provider noted] {exam}"
-         "[, and {pt} {work}|]."), ""),
+        (("The attending provider's [handwritten |]{visit_date} note [described|recounted] "
+          "{complaint} in {pt}, who {work}."),),
+        (("[Earlier care|Treatment over the course of the claim] [had included|had "
+          "comprised] {history}[, it was reported|]."), ""),
+        (("[An examination on that date was notable for|Examination on that date was "
+          "notable for] {exam}."), ""),
     )),
     _s("recap", 5, any=(
-        (("What is the history? [{Pt}, {age}, has|The {age}-year-old has] {complaint} since a "
-         "{doi} injury, treated with {history}."),
-         "Background? {Complaint} after a {doi} injury; treated with {history}."),
-        ("What did the last exam show? {Exam}.", ""),
+        (("[In the case of this worker|Regarding this case], {pt} [has|reports] {complaint} "
+          "[since a {doi} injury|after a work injury on {doi}]."),),
+        ("The {visit_date} exam [shows|documented] {exam}.", ""),
+        ("{Pt} {work}.", ""),
     )),
     # ============================= guideline passage (filler) ============================
     _s("guideline", 0, any=(
-        ("[According to|Per] {src}, there is support for {supports}.",
-         "{Src} [recommend|support] {supports}."),
+        (("{Src} [recommend|support] {supports}."),
+         "[According to|Per] {src}, there is support for {supports}."),
     )),
     _s("guideline", 1, any=(
-        ("The guideline relied on here, {src}, [endorses|allows for] {supports}.",
-         "What {src} [endorses|allows] is {supports}."),
+        (("As noted in {src}, the guidelines [endorse|favor] {supports}."),
+         "{Src}, it is noted, [espouse|endorse] {supports}."),
     )),
     _s("guideline", 2, any=(
-        ("Guideline ({src}): {supports}.", "Standard: {supports} ({src})."),
+        ("{Src} [allow for|indicate] {supports}.",
+         "Per {src}, {supports} may be appropriate."),
     )),
     _s("guideline", 3, any=(
-        ("{Src} [set out|list] the conditions for {t}, [namely|that is,] {supports}.",
-         "[Applicable standard|Governing standard] under {src}: {supports}."),
+        (("[With regard to|Regarding] the request for {t}, {src} [recommend|support] "
+          "{supports}."),
+         "{Src} [state|indicate] that there is support for {supports}."),
     )),
     _s("guideline", 4, any=(
-        (("[In weighing this request|For this request], I [reviewed|consulted] {src}, which "
-         "[describe|lay out] {supports} as the accepted approach."),
-         "I have applied {src}, whose [position|approach] is {supports}."),
+        (("The request in question [must be|was] weighed against {src}, which [endorse|"
+          "favor] {supports}."),
+         "{Src} [take the position|suggest] that {supports} [is|are] the appropriate course."),
     )),
     _s("guideline", 5, any=(
-        ("What does the guideline say? {Src} [support|allow] {supports}.",
-         "Guideline position? {Supports}."),
+        ("Guidelines support {supports}.", "{Src} [allow|endorse] {supports}."),
     )),
     # ============================== no_indication ========================================
     _s("no_indication", 0, fail=(
-        (("[The guidelines|Guidelines|{Src}] [support|recommend] {t} [for patients with|in the "
-         "presence of|when there is] {need}."),),
-        (("[However, there is no documentation of|In this case, however, there is a lack of "
-         "documentation of|Here, the documentation does not establish] {missing}."),
+        (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there is|"
+          "in the presence of] {need}."), ""),
+        (("[However, there is a lack of documentation of|However, there is no documentation "
+          "of|In this case, there was no clear evidence of] {missing}."),
          ("[However,|In this case,] {records} [does not establish|fails to document] "
-         "{missing}.")),
-        (("[Therefore|As a result], the [clinical ]indication for {t} has not been "
-         "established."), "[?There is no clear clinical rationale for {t} at this time.]"),
+          "{missing}.")),
+        (("[?There is a lack of rationale provided by {prov} as to the need for {t} at this "
+          "time.]"), "[?The clinical indication for {t} has not been established.]"),
     ), met=(
-        (("The [clinical ]indication [itself ]is documented: {records} [shows|describes] "
-         "{found}."),),
-    )),
-    _s("no_indication", 1, fail=(
-        (("The [submitted|available] {records_noun} [describe|document] {complaint}[ and "
-         "{exam_brief}|], but they do not [describe|mention|record] {missing}."),
-         ("Reading {records}, {pt} has {complaint}[ with {exam_brief}|]; nowhere is there "
-         "[mention|any account] of {missing}.")),
-        (("{Src} [tie|link] {t} to {need}, [and that threshold is not met here|a standard the "
-         "file does not meet]."),
-         "[That matters because|This matters, since] {t} is [reserved for|meant for] {need}."),
-    ), met=(
-        (("{Records} [show|record] {found}, [which is|and this is] the kind of "
-         "finding the guideline [asks for|looks for]."),),
-    )),
-    _s("no_indication", 2, fail=(
-        ("Indication not established: [no documentation of|nothing recorded on] {missing}.",
-         "[Missing|Not documented]: {missing}."),
-        ("Required: {need}.", ""),
-    ), met=(
-        ("Indication documented ({found}).",),
+        (("[Per|According to] {records}, {pt} [has|was noted to have] {found}, which meets "
+          "that criterion."),),
     )),
     _s("no_indication", 3, fail=(
-        ("[Criteria for {t} include|The criteria for {t} are] {need}[ and {need2}|].",),
-        (("[Criterion not met|This criterion is not met|This is not satisfied]: {records} "
-         "[contains no|lacks any] [description|evidence|record] of {missing}."),),
-        ("[?The second criterion, documentation of {missing2}, is also [absent|not met].]",),
+        ("[The guideline criteria for {t} include|Criteria for the use of {t} include] {need}"
+         "[ and {need2}|].",),
+        (("[Per|Within] {records}, {pt} [presented with|was noted to have] {exam_brief}; "
+          "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
+         "There was no indication of {missing} [noted on examination|in the clinical notes]."),
+        ("[?There is also no documentation of {missing2}.]",),
     ), met=(
-        ("Indication criterion met: {found}.",),
+        ("The documentation does establish {found}.",),
+    )),
+    _s("no_indication", 1, fail=(
+        (("As noted in {src}, {t} [is reserved for|is indicated in] {need}."), ""),
+        (("Here, however, {records} made no mention of {missing}."),
+         ("Here, however, {prov} did not clearly describe {missing}[ on the {visit_date} "
+          "office visit at issue|].")),
+        (("[The request, thus, was at odds with|The request was, thus, not in accordance "
+          "with] the [guideline|MTUS] criteria for {t}."), ""),
+    ), met=(
+        ("It was acknowledged that {records} did describe {found}.",),
     )),
     _s("no_indication", 4, fail=(
-        (("I [looked for|searched the file for] [evidence of|an account of] {missing} [and "
-         "found none|without success]."),
-         "I could not find [any evidence of|a word about] {missing} in what was sent."),
-        (("[The latest examination, on {visit_date}, records only|The most recent visit "
-         "describes only] {exam_brief}."), ""),
-        (("[Absent|Without] {need}, I see no [sound|clear] clinical reason for {t} [at this "
-         "point|now]."),),
+        (("The attending provider's {visit_date} note [described|documented] {exam_brief} "
+          "but made no mention of {missing}."),
+         "{Records} [described|documented] {exam_brief} but did not document {missing}."),
+        (("This was significant as {src} reserve {t} for {need}."), ""),
+        ("[?It was not clearly stated why {t} was being sought in the face of these findings.]",),
     ), met=(
-        ("To be fair to the request, I did find {found} in the notes.",),
+        ("[Admittedly|To be fair], {records} did, in fact, describe {found}.",),
+    )),
+    _s("no_indication", 2, fail=(
+        (("[This request requires|{Src} require] {need}."), ""),
+        (("[Within the records provided|In this case], there is no [indication|evidence] of "
+          "{missing}."),
+         "The records do not show {missing}."),
+        ("[?Guidelines have not been met.]",),
+    ), met=(
+        ("The records do show {found}.",),
     )),
     _s("no_indication", 5, fail=(
-        (("Is there [evidence|documentation] of {missing}? [No|Not in the records provided|"
-         "None is described]."),),
-        (("Is there [a stated|any] rationale for {t}? [None is given|The request form does "
-         "not give one|Not that the file shows]."), ""),
-        ("Does the guideline [require|expect] {need}? Yes.", ""),
+        ("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
+        (("[Missing from the records is|Not found in the records is] [any documentation of|"
+          "evidence of] {missing}."),),
+        ("[Without this, the guideline criteria are not met|Without it, guidelines are not "
+         "satisfied].", ""),
     ), met=(
-        ("Is the indication shown? Yes: {found}.",),
+        ("{Pt} does have {found}.",),
     )),
     # ========================= no_functional_improvement =================================
     _s("no_functional_improvement", 0, fail=(
-        (("[Continued|Ongoing|Further] {t} [is|should be] [contingent on|dependent on] "
-         "[documented|demonstrated] objective functional improvement [from|with] {fi_prior}."),
-         ""),
-        (("[There is no documentation of|The documentation does not show] [quantified|"
-         "measurable] [objective functional improvement|functional gains][, such as "
-         "{measure},|] [with|from] {fi_prior}."),
+        (("[Continued|Ongoing|Further] {t} [is|should be] [contingent upon|dependent on] "
+          "documented objective functional improvement [from|with] {fi_prior}."), ""),
+        (("[However, there is no documentation of|However, there is a lack of documentation "
+          "of] [quantified|measurable] [objective functional improvement|pain relief and "
+          "increased function][, such as improvement in {measure},|] [with|from] "
+          "{fi_prior}."),
          ("There is no indication that {t} is improving {pt_poss} function[ or pain]"
-         "§fi_indication_wording§."),
-         ("[There is no indication|Nothing indicates] that {fi_prior} [has improved|is "
-         "improving] function[ or reduced pain]§fi_indication_wording§.")),
+          "§fi_indication_wording§.")),
     ), met=(
-        (("Documentation of objective functional improvement [with|from] {fi_prior} is "
-         "provided: {gain}."),),
-    )),
-    _s("no_functional_improvement", 1, fail=(
-        (("The notes confirm that {pt} [has already completed|has been through|has been on] "
-         "{fi_prior}, [yet|but] they [record|give] no [measurable|objective] [change|gain] in "
-         "{measure}."),),
-        (("[Pain scores are unchanged and the work status is the same|The work status has not "
-         "changed and the pain ratings are what they were]{pain_since}."), ""),
-    ), met=(
-        ("{Records} record a benefit from {fi_prior}: {gain}.",),
-    )),
-    _s("no_functional_improvement", 2, fail=(
-        ("Prior {t}: no objective functional benefit documented.",
-         "No functional improvement shown with {fi_prior}."),
-        ("No change in {measure}.", ""),
-    ), met=(
-        ("Functional benefit from {fi_prior} documented ({gain}).",),
+        (("Objective functional improvement [with|from] {fi_prior} is documented: "
+          "{gain}."),),
     )),
     _s("no_functional_improvement", 3, fail=(
-        (("[Continuation criteria|Criteria for continuing {t}] [call for|require] (1) "
-         "[a quantified reduction in pain|reduced pain], (2) [improved function|functional "
-         "gains] and (3) [less reliance on medical care|reduced dependence on treatment]."),),
-        (("[None of these has been documented|These are not documented] [with|after] "
-         "{fi_prior}."),
-         ("Criterion not met: {records} [does not|fails to] [quantify|report] any of the "
-         "three after {fi_prior}.")),
+        (("[The guidelines|{Src}] define functional improvement as [a clinically significant "
+          "improvement in activities of daily living or a reduction in work restrictions|"
+          "measurable gains in function with reduced dependence on medical care]."),),
+        (("[Per|According to] {records}, {pt} has [completed|undergone|been using] "
+          "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
+          "in {measure}|numerical pain relief or increased function]."),),
     ), met=(
-        ("Continuation criteria met: {gain} with {fi_prior}.",),
+        ("{Records} document {gain} with {fi_prior}, which meets that definition.",),
+    )),
+    _s("no_functional_improvement", 1, fail=(
+        (("{Pt} had, it was acknowledged, already received {fi_prior} [over the course of "
+          "the claim|through the date of the request]."),),
+        (("Here, however, the attending provider [failed to outline|did not outline] any "
+          "[meaningful|material] [improvement in function|functional improvement] achieved "
+          "as a result of the same."),
+         ("There was, moreover, no indication that {fi_prior} had improved {pt_poss} "
+          "function[ or reduced pain]§fi_indication_wording§.")),
+    ), met=(
+        ("{Pt} had, to be fair, reported {gain} with {fi_prior}.",),
     )),
     _s("no_functional_improvement", 4, fail=(
-        (("[Despite|In spite of] {fi_prior}, {pt} [is still described as|remains] [off "
-         "work|on temporary total disability|on the same restrictions], and {prov} [does not "
-         "quantify|never quantifies] [any|what] benefit [has been|was] obtained."),),
-        (("[Without evidence that the earlier treatment made a difference|Lacking proof that "
-         "the earlier treatment helped], [more of the same|continuing it] [is hard to "
-         "justify|cannot be justified]."),),
+        (("The fact that {pt} remained [off of work|on total temporary disability|on "
+          "restrictions] and continued to report {complaint} as of {visit_date}, despite "
+          "{fi_prior}, suggested a lack of functional improvement [as defined in the MTUS|"
+          "with the same]."),),
+        (("[Continuing|Ongoing usage of] {t} in the face of this lack of documented benefit "
+          "was, thus, not in keeping with the guidelines."), ""),
     ), met=(
-        ("I accept that {fi_prior} has helped: the notes describe {gain}.",),
+        ("It was acknowledged that {fi_prior} had generated {gain}.",),
+    )),
+    _s("no_functional_improvement", 2, fail=(
+        ("{Pt} has [had|completed|been on] {fi_prior}.",),
+        (("There is no [documented|objective] [improvement|benefit] in {measure}."),
+         "The records do not show objective functional improvement from this."),
+        ("[?Without documented improvement, more of the same is not warranted.]",),
+    ), met=(
+        ("{Pt} has had {gain} with {fi_prior}.",),
     )),
     _s("no_functional_improvement", 5, fail=(
-        (("Has {fi_prior} produced functional improvement? [The file does not show it|Not "
-         "documented|Nothing objective is recorded]."),),
-        ("[Any|Is there a] reduction in {measure}? [None recorded|Not reported].", ""),
+        (("[It is noted|The records note] that {pt} has [undergone|used] {fi_prior} "
+          "[without documented benefit|with no documented objective improvement]."),
+         ("There is no indication that {fi_prior} has improved function[ or reduced pain]"
+          "§fi_indication_wording§.")),
+        ("Pain levels [are unchanged|have not improved] and there is no measurable gain in "
+         "{measure}.", ""),
     ), met=(
-        ("Has the earlier treatment helped? Yes: {gain}.",),
+        ("[It is noted|The records note] that {fi_prior} has helped, with {gain}.",),
     )),
     # ========================= exceeds_guideline_quantity ================================
     _s("exceeds_guideline_quantity", 0, fail=(
-        ("[The guidelines|{Src}] [support|recommend] {allowed} [for {t}|].",
-         "[Guidelines|{Src}] [allow for|support] [up to |]{allowed}."),
-        (("The request for {requested}{excess_clause} [exceeds|is in excess of] [this|the "
-         "guideline] [recommendation|limit]{nomod}."),),
+        ("[The guidelines|{Src}] [recommend|support] {allowed}[ for {t}|].", ""),
+        (("The request for {requested}{excess_clause} [exceeds|is in excess of] [the "
+          "guideline recommendation|the recommended guidelines]{nomod}."),),
     ), met=(
-        (("The [quantity|amount] requested, {requested}, [is within|does not exceed] the "
-         "guideline [recommendation|limit] of {allowed}§within_quantity§."),),
-    )),
-    _s("exceeds_guideline_quantity", 1, fail=(
-        ("The [request|order] is for {requested}{excess_clause}.",),
-        (("[That is more than|This goes beyond] what the [guideline|MTUS] [allows|"
-         "contemplates], which is {allowed}."),),
-    ), met=(
-        (("The {requested} asked for [sits within|is inside] the guideline allowance "
-         "({allowed})§within_quantity§."),),
-    )),
-    _s("exceeds_guideline_quantity", 2, fail=(
-        ("Quantity requested ({requested}) exceeds guideline ({allowed}).",
-         ("Exceeds recommended [quantity|duration]: {requested}{excess_clause} [vs|versus] "
-         "{allowed}.")),
-    ), met=(
-        ("Quantity within guideline ({requested}; {allowed})§within_quantity§.",),
+        (("The [quantity|number] requested, {requested}, is within the guideline "
+          "recommendation of {allowed}§within_quantity§."),),
     )),
     _s("exceeds_guideline_quantity", 3, fail=(
-        ("[Quantity criterion|Duration criterion|Quantity limit]: {allowed}.",),
-        ("[Requested|Requested here]: {requested}{excess_clause}.",),
-        ("[The request does not meet this criterion|This criterion is not met].",),
+        (("The request for {requested}{excess_clause} exceeds [the recommended guidelines|"
+          "guideline recommendations]."),),
+        ("The guidelines [recommend|allow for] {allowed}.",),
+        (("[?There are no exceptional factors documented to support treatment beyond this "
+          "recommendation.]"),),
     ), met=(
-        ("Quantity criterion met: {requested} against {allowed}§within_quantity§.",),
+        (("The request for {requested} does not exceed the guideline allowance of {allowed}"
+          "§within_quantity§."),),
+    )),
+    _s("exceeds_guideline_quantity", 1, fail=(
+        ("[As noted in|Per] {src}, the guideline position is {allowed}.", ""),
+        (("The request for {requested}{excess_clause}, thus, represented treatment in "
+          "excess of [the MTUS parameters|guideline parameters|that allowance]."),
+         ("Here, however, the request for {requested}{excess_clause} went beyond what the "
+          "[guidelines support|MTUS supports], namely {allowed}.")),
+    ), met=(
+        ("The {requested} sought was, it was acknowledged, in keeping with {allowed}"
+         "§within_quantity§.",),
     )),
     _s("exceeds_guideline_quantity", 4, fail=(
-        (("[Even if|Were] {t} otherwise [appropriate|justified], the [amount|number] "
-         "[asked for|requested] would still be [too large|excessive]: {requested}"
-         "{excess_clause}, [against|compared with] {allowed}."),),
-        ("[?I do not see a reason in the notes to go beyond that.]",),
+        (("[Even if {t} were indicated|Were {t} otherwise appropriate], the {requested} at "
+          "issue{excess_clause} would [still exceed|represent treatment well in excess "
+          "of] what {src} support, namely {allowed}."),),
+        ("[?The attending provider did not outline any extenuating circumstances which would "
+         "support such a departure.]",),
     ), met=(
-        (("I have no concern about the amount: {requested} is within {allowed}"
-         "§within_quantity§."),),
+        ("The amount sought, {requested}, did not exceed {allowed}§within_quantity§.",),
+    )),
+    _s("exceeds_guideline_quantity", 2, fail=(
+        ("{Src} [allow|recommend] {allowed}.", ""),
+        (("This request is for {requested}{excess_clause}, which [exceeds|is more than] "
+          "[that|the guideline amount|guidelines]."),),
+    ), met=(
+        ("The amount requested, {requested}, is within guidelines§within_quantity§.",),
     )),
     _s("exceeds_guideline_quantity", 5, fail=(
-        (("Is the [quantity|amount] within guidelines? No; {requested}{excess_clause} "
-         "[versus|against] {allowed}."),),
-        ("Any reason to exceed it? [None given|None documented].", ""),
+        (("[Guidelines|{Src}] limit {t} to {allowed}, and the request for {requested}"
+          "{excess_clause} [exceeds this|goes beyond this]."),),
+        ("[?No reason to exceed guidelines is given.]",),
     ), met=(
-        ("Is the quantity within guidelines? Yes ({requested})§within_quantity§.",),
+        ("The amount requested ({requested}) is consistent with guidelines§within_quantity§.",),
     )),
     # ============================== not_recommended ======================================
     _s("not_recommended", 0, fail=(
-        ("{Src} [state|indicate] that {nr_subject} is not recommended[, as {nr_why}|].",
+        (("{Src} [state|indicate] that {nr_subject} is not recommended[, as {nr_why}|]."),
          "[The guidelines|{Src}] do not recommend {nr_subject}[, as {nr_why}|]."),
     )),
-    _s("not_recommended", 1, fail=(
-        ("[What is requested here|This request] [falls under|amounts to] {nr_subject}.",),
-        (("[That practice is not endorsed by {src}|The guideline does not endorse that "
-         "practice], [because|since] {nr_why}."),),
-    )),
-    _s("not_recommended", 2, fail=(
-        ("Not recommended: {nr_subject}.", "Guideline: {nr_subject} - not recommended."),
-        ("[Reason|Basis]: {nr_why}.", ""),
-    )),
     _s("not_recommended", 3, fail=(
-        ("[Recommendation status|Guideline status] of {nr_subject}: not recommended.",),
-        ("[Basis given|Stated basis]: {nr_why}.",),
+        (("[With regard to|Regarding] this request, {src} [indicate|state] that {nr_subject} "
+          "is not recommended."),),
+        ("[The guidelines note that|This is because] {nr_why}.", ""),
+    )),
+    _s("not_recommended", 1, fail=(
+        ("{Src} [take the position|note] that {nr_subject} is \"not recommended\"[, as "
+         "{nr_why}|].",),
     )),
     _s("not_recommended", 4, fail=(
-        (("I would point out that {nr_subject} [has no place in|is outside] the [recommended|"
-         "accepted] care of this condition under {src}; {nr_why}."),),
+        ("{Nr_subject}, per {src}, is not recommended[, as {nr_why}|].",
+         ("The request, moreover, [represented|amounted to] {nr_subject}, which {src} do "
+          "not endorse[, as {nr_why}|].")),
+    )),
+    _s("not_recommended", 2, fail=(
+        ("{Nr_subject} is not recommended by {src}.",),
+        ("[?{Nr_why}.]",),
     )),
     _s("not_recommended", 5, fail=(
-        ("Does the guideline recommend {nr_subject}? No[, because {nr_why}|].",),
+        (("[Guidelines|{Src}] do not support {nr_subject}[ because {nr_why}|]."),
+         "{Nr_subject} is not a recommended treatment[; {nr_why}|]."),
     )),
     # ================================== other ============================================
     _s("other", 0,
        surgery_denied=(
-           (("[As|Since|Because] the [requested|primary] surgical procedure has not been found "
-            "medically necessary, [the associated service|this associated request] is "
-            "[likewise not necessary|also not supported]."),),),
+           (("As the requested surgical [procedure|intervention] is not supported, the "
+             "[associated|ancillary] [service|request] is [also not supported|likewise not "
+             "supported]."),),),
        unspecified=(
-           (("The request does not specify [the quantity|the number of sessions|the frequency "
-            "and duration], and [guidelines|{src}] [do not support|cannot support] an "
-            "open-ended request."),),),
+           (("The request [does not specify|failed to specify] [the quantity|the number of "
+             "sessions|the frequency and duration] requested, and [an open-ended request "
+             "cannot be supported|the guidelines do not support an open-ended request]."),),),
        duplicate=(
-           (("This request [duplicates|repeats] one [already certified|already decided] "
-            "[on {ur_date}|earlier in the review], and no new information supports a second "
-            "approval."),),),
+           (("[Per the documentation,|The documentation indicated that] {pt} had already been "
+             "approved for the same service[ on {ur_date}|]; this request would be "
+             "duplicative."),),),
        retro_records=(
-           (("Records for the date of service of {dos} were not provided, so the "
-            "retrospective request cannot be assessed."),),),
+           (("The documentation for the date of service, {dos}, was not provided for review, "
+             "and the retrospective request cannot be assessed."),),),
        body_part=(
-           (("The request does not [state|specify] [which body part|the body region] is to be "
-            "treated[, and several injured regions are listed|]."),),),
-       ),
-    _s("other", 1,
-       surgery_denied=(
-           (("The [operation|surgery] this service was meant to support has [been denied|not "
-            "been approved] in this same review."),),
-           (("[With no surgery going ahead|Without the surgery], there is nothing for "
-            "{t} to support."), ""),),
-       unspecified=(
-           (("Nowhere in {records} is the [amount|number of visits|duration] spelled out, "
-            "which leaves the request open-ended."),),),
-       duplicate=(
-           (("{Records} show that the same {t} was [already approved|approved "
-            "earlier] for this period; a second order [adds nothing|is redundant]."),),),
-       retro_records=(
-           (("The note from {dos}, the date the retrospective request covers, is not in the "
-            "file."),),),
-       body_part=(
-           (("The order is silent on the body part[, and the notes describe pain in several "
-            "regions|]."),),),
-       ),
-    _s("other", 2,
-       surgery_denied=(
-           ("Surgery non-certified; associated service [therefore |]not needed.",),),
-       unspecified=(
-           ("Quantity not specified.",
-            "Request incomplete (no quantity or duration)."),),
-       duplicate=(
-           ("Duplicate request.", "Already certified on {ur_date}."),),
-       retro_records=(
-           ("No records for DOS {dos}.",),),
-       body_part=(
-           ("Body part not specified.",),),
+           (("The request does not specify [which body part|the body region] is to be "
+             "treated[, and multiple body parts are involved|]."),),),
        ),
     _s("other", 3,
        surgery_denied=(
-           (("Dependency criterion: this service follows the surgery; the surgery is "
-            "non-certified; criterion not met."),),),
+           (("The concurrent request for surgery [was|has been] found not to be supported; "
+             "therefore, the [associated|related] request is not supported either."),),),
        unspecified=(
-           (("Completeness criterion: a request must state quantity and duration; "
-            "not met."),),),
+           (("[Moreover,|However,] the request failed to provide [the quantity|the frequency "
+             "or duration|the number of sessions]."),),),
        duplicate=(
-           ("Duplication check: the same service is already authorized; not met.",),),
+           ("The request is duplicative of [an earlier|a prior] authorization[ dated "
+            "{ur_date}|].",),),
        retro_records=(
-           ("Records criterion: documentation for DOS {dos}; not provided.",),),
+           (("There is no documentation for the date of service in question ({dos}) to "
+             "support the retrospective request."),),),
        body_part=(
-           ("Specificity criterion: the body region must be named; not met.",),),
+           ("The request failed to specify the body part to be treated.",),),
+       ),
+    _s("other", 1,
+       surgery_denied=(
+           (("Since the primary surgical procedure was deemed not [supported|indicated], the "
+             "associated request was likewise not [supported|indicated]."),),),
+       unspecified=(
+           (("The request, as written, did not specify [a quantity|a duration|the number of "
+             "treatments], making it [open-ended|impossible to weigh against the "
+             "guidelines]."),),),
+       duplicate=(
+           (("It appeared, moreover, that the same {t} had already been [authorized|approved] "
+             "for the period in question, rendering the request duplicative."),),),
+       retro_records=(
+           (("The attending provider's note of {dos}, the date of service at issue, was not "
+             "incorporated into the IMR packet."),),),
+       body_part=(
+           (("The attending provider did not specify which body part the request was "
+             "intended to treat[, despite the applicant's multifocal complaints|]."),),),
        ),
     _s("other", 4,
        surgery_denied=(
-           ("I have found the surgery itself unsupported, so I cannot support {t} either.",
-            ("My decision on the surgery settles this item as well: with the procedure "
-            "denied, {t} has no purpose.")),),
+           (("The surgery with which this service was associated was itself found not "
+             "supported, so there was no role for {t}."),),),
        unspecified=(
-           ("I cannot judge a request whose [quantity|length] is left unstated.",),),
+           (("The attending provider did not state [the quantity|the duration] of treatment "
+             "being sought."),),),
        duplicate=(
-           (("I note this exact service was [already granted|approved before], so I see no "
-            "role for a second authorization."),),),
+           (("The same service was, it was noted, [previously authorized|already approved]; "
+             "the request, thus, was redundant."),),),
        retro_records=(
-           (("I was not given the records for {dos}, and I cannot judge a past service "
-            "without them."),),),
+           (("No records from the date of service, {dos}, were furnished, so the "
+             "retrospective request could not be evaluated."),),),
        body_part=(
-           ("I cannot tell which part of the body this is for.",),),
+           ("The body part for which the request was made was not stated.",),),
+       ),
+    _s("other", 2,
+       surgery_denied=(
+           ("The surgery is not supported, so this associated service is not needed.",
+            "Since the surgery is not indicated, the [related|associated] service is not "
+            "indicated."),),
+       unspecified=(
+           ("The quantity requested is not specified.",
+            "The request does not state how many [sessions|units] are being asked for."),),
+       duplicate=(
+           ("This is a duplicate of a request already [approved|authorized].",),),
+       retro_records=(
+           ("There are no records for the date of service {dos}.",),),
+       body_part=(
+           ("The body part is not specified in the request.",),),
        ),
     _s("other", 5,
        surgery_denied=(
-           ("Is the surgery approved? No. Is this service needed without it? No.",),),
+           (("The associated surgery has not been approved, and this service depends on "
+             "it."),),),
        unspecified=(
-           ("How many [sessions|units] are requested? Not stated.",),),
+           ("No quantity or duration is given with the request.",),),
        duplicate=(
-           ("Was this already authorized? Yes, on {ur_date}.",),),
+           ("The records show this was already authorized on {ur_date}.",),),
        retro_records=(
-           ("Are records for DOS {dos} available? No.",),),
+           ("Records from {dos}, the date of service, are not available.",),),
        body_part=(
-           ("Which body part? Not stated.",),),
+           ("It is unclear which body part is being treated.",),),
        ),
     # ================================ overturned =========================================
     _s("overturned", 0,
        indication=(
-           (("[The guidelines|{Src}] [support|recommend] {t} [for patients with|when there "
-            "is] {need}."),),
-           ("[In this case|Here], {records} [establishes|shows] {found}§criterion_met§.",),),
+           (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there "
+             "is] {need}."), ""),
+           (("[In this case|Per the submitted documentation], {pt} [has|presented with] "
+             "{found}§criterion_met§."),),
+           ("[?The guideline criteria have been met.]",),),
        fi=(
-           (("[The guidelines|{Src}] require documented functional improvement [before {t} "
-            "is continued|to continue {t}]."),),
-           ("[Here|In this case], {records} [describes|reflects] {gain}§criterion_met§.",),),
+           (("[{Src}|The guidelines] [recommend|support] continued {t} when there is "
+             "documented objective functional improvement."),),
+           (("[According to|Per] {records}, {pt} has had {gain} with "
+             "{fi_prior}§criterion_met§."),),),
        quantity=(
-           (("The request for {requested} [falls within|is within|does not exceed] the "
-            "guideline recommendation of {allowed}§within_quantity§."),),),
+           (("The request for {requested} [is within|does not exceed] the guideline "
+             "recommendation of {allowed}§within_quantity§."),),),
        surgery=(
-           (("The [associated|related] surgery has been found appropriate, and this service "
-            "is a standard part of [perioperative|postoperative] care."),),),
-       ),
-    _s("overturned", 1,
-       indication=(
-           ("{Records} [describe|document] {found}.",),
-           (("That [meets|satisfies] the [guideline|MTUS] [condition|requirement] of "
-            "{need}§criterion_met§."),),),
-       fi=(
-           (("[Looking at|Reading] {records}, the earlier {t} has [clearly helped|paid off]: "
-            "{gain}§criterion_met§."),),
-           ("That is the functional response the guideline [looks for|asks for].",),),
-       quantity=(
-           (("The {requested} ordered [sits within|is inside] the guideline allowance of "
-            "{allowed}§within_quantity§."),),),
-       surgery=(
-           (("The surgery this goes with has been approved in this review, so {t} is "
-            "needed to carry it out safely."),),),
-       ),
-    _s("overturned", 2,
-       indication=(
-           ("Indication: {found}§criterion_met§.",),
-           ("Meets guideline ({need}).", ""),),
-       fi=(
-           ("Prior {t}: documented benefit ({gain})§criterion_met§.",),),
-       quantity=(
-           ("Quantity within guideline ({requested})§within_quantity§.",),),
-       surgery=(
-           ("Surgery certified; associated service appropriate.",),),
+           (("The [concurrent|associated] surgical request is supported, and this service is "
+             "[a standard part of|appropriate as part of] [perioperative|postoperative] "
+             "care."),),),
        ),
     _s("overturned", 3,
        indication=(
-           ("[Criteria for {t}|The criteria]: {need}.",),
-           ("Criterion met: {found}§criterion_met§.",),),
+           ("[The guideline criteria for {t} include|Criteria for {t} include] {need}.",),
+           (("[The documentation submitted for review indicates|The clinical information "
+             "indicated] {found}§criterion_met§."),),
+           ("[Guidelines have been met|The criteria have been satisfied].", ""),),
        fi=(
-           ("Continuation criterion: objective functional improvement.",),
-           ("Criterion met: {gain}§criterion_met§.",),),
+           (("[Per|According to] {records}, {pt} has [completed|undergone] {fi_prior} with "
+             "{gain}§criterion_met§."),),
+           ("This constitutes objective functional improvement[ as defined by the guidelines|].",
+            ""),),
        quantity=(
-           (("Quantity criterion: {allowed}; requested {requested}; met"
-            "§within_quantity§."),),),
+           ("The {requested} requested [is within|falls within] the recommended "
+            "guidelines§within_quantity§.",),),
        surgery=(
-           ("Dependency criterion: the surgery is certified; met.",),),
+           (("The concurrent request for surgery has been approved, and the requested "
+             "service is [appropriate|reasonable] in the postoperative setting."),),),
+       ),
+    _s("overturned", 1,
+       indication=(
+           ("Here, {records} [did describe|documented] {found}§criterion_met§.",),
+           (("This was, thus, in keeping with the position of {src} on {t} in the presence "
+             "of {need}."), ""),),
+       fi=(
+           (("{Pt} had, it was reported, achieved {gain} as a result of "
+             "{fi_prior}§criterion_met§."),),
+           (("This represents the requisite functional improvement needed to justify "
+             "continuation of the same."),),),
+       quantity=(
+           ("The {requested} sought [was|were], moreover, in keeping with {allowed}"
+            "§within_quantity§.",),),
+       surgery=(
+           (("Since the primary surgical procedure was approved, the associated request was, "
+             "by implication, likewise appropriate."),),),
        ),
     _s("overturned", 4,
        indication=(
-           (("I went through the notes with {need} in mind, and [the picture fits|it is "
-            "there]: {found}§criterion_met§."),),),
+           (("The attending provider's {visit_date} progress note [set forth|described] "
+             "{found}§criterion_met§."),),
+           ("[Such findings|These findings], per {src}, support {t}.", ""),),
        fi=(
-           (("I was [persuaded|satisfied] that the earlier {t} worked, since the notes "
-            "describe {gain}§criterion_met§."),),),
+           (("The fact that {pt} had achieved {gain} with {fi_prior} suggested that the "
+             "treatment had been beneficial§criterion_met§."),),),
        quantity=(
-           (("[Nor|And] is the amount a concern; {requested} [stays within|is within] "
-            "{allowed}§within_quantity§."),),),
+           ("The amount sought, {requested}, was within {allowed}§within_quantity§.",),),
        surgery=(
-           ("Having approved the surgery, I also consider {t} reasonable.",),),
+           (("The surgery which this service supports was deemed appropriate, and the "
+             "ancillary request is likewise appropriate."),),),
+       ),
+    _s("overturned", 2,
+       indication=(
+           ("{Pt} has {found}§criterion_met§.",),
+           ("This [meets|satisfies] the guideline requirement of {need}.", ""),),
+       fi=(
+           ("{Pt} [has had|reports] {gain} [with|after] {fi_prior}§criterion_met§.",),
+           ("That is objective functional improvement.", ""),),
+       quantity=(
+           ("The number requested ({requested}) is within guidelines§within_quantity§.",),),
+       surgery=(
+           ("The surgery has been approved, so this associated service is appropriate.",),),
        ),
     _s("overturned", 5,
        indication=(
-           ("Is {need} documented? Yes: {found}§criterion_met§.",),),
+           (("[Regarding this case|In this case], the records show {found}"
+             "§criterion_met§."),),
+           ("[The criteria are met|Criteria are met here].", ""),),
        fi=(
-           ("Did the earlier {t} help? Yes: {gain}§criterion_met§.",),),
+           (("The records note that {pt} has improved with {fi_prior}, with "
+             "{gain}§criterion_met§."),),),
        quantity=(
-           ("Within the guideline amount? Yes ({requested})§within_quantity§.",),),
+           ("{Requested} is within what guidelines allow§within_quantity§.",),),
        surgery=(
-           ("Is the surgery approved? Yes, so this service follows.",),),
+           ("With the surgery approved, the related service is reasonable.",),),
        ),
+    # ========================= closing (upheld filler) ===================================
+    _s("closing", 0, any=(
+        (("There are no exceptional factors [noted|documented] to support [treatment outside "
+          "of the recommended guidelines|deviation from the guidelines]."),),
+    )),
+    _s("closing", 3, any=(
+        ("No extenuating circumstances were documented to warrant going outside the guidelines.",),
+    )),
+    _s("closing", 1, any=(
+        (("The attending provider did not outline any extenuating circumstances which would "
+          "justify a departure from the guideline position."),),
+    )),
+    _s("closing", 4, any=(
+        ("No applicant-specific factors were set forth to offset the guideline position.",),
+    )),
+    _s("closing", 2, any=(
+        ("No exceptional factors are documented.",),
+    )),
+    _s("closing", 5, any=(
+        ("There are no unusual circumstances that would justify an exception.",),
+    )),
     # ================================ conclusion =========================================
     _s("conclusion", 0,
-       neg=((("[Therefore|As such|Thus], the request for {item_ref} is not "
-             "medically necessary."),
-             ("[All considered|For these reasons], the request is not medically "
-             "necessary or appropriate.")),),
-       pos=((("[Therefore|As such|Thus], the request for {item_ref} is medically "
-             "necessary."),),),
+       neg=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is not "
+              "medically necessary."),
+             "[As such|Therefore], the request is not medically necessary at this time."),),
+       pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
+              "medically necessary."),),),
        lead_neg=(("The request for {item_ref} is not medically necessary.",),),
-       ),
-    _s("conclusion", 1,
-       neg=((("[Accordingly|For these reasons], {item_ref} cannot be recommended as medically "
-             "necessary§unusual_conclusion§."),
-             ("[Accordingly|On this record], the request for {item_ref} was not medically "
-             "necessary.")),),
-       pos=((("[Accordingly|For these reasons], medical necessity is established[ for "
-             "{item_ref}|]§unusual_conclusion§."),
-             ("[Accordingly|On this record], the request for {item_ref} was medically "
-             "necessary.")),),
-       lead_neg=(("The request for {item_ref} was not medically necessary.",),),
-       ),
-    _s("conclusion", 2,
-       neg=(("Request non-certified§unusual_conclusion§.",
-             "The request is not supported."),),
-       pos=(("Request certified§unusual_conclusion§.", "The request is supported."),),
-       lead_neg=(("Not supported.",),),
+       lead_pos=(("The request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 3,
-       neg=((("Because the criteria above are not met, medical necessity has not been "
-             "established, and the request is non-certified§unusual_conclusion§."),
-             "With the criteria above unmet, {item_ref} is not medically necessary."),),
-       pos=((("With the criteria above met, the request is medically necessary and "
-             "appropriate."),),),
-       lead_neg=(("Determination: {item_ref} is not medically necessary.",),),
+       neg=((("Medical necessity has not been established, and the request for {item_ref} "
+              "is non-certified§unusual_conclusion§."),
+             "[Based on the above|Based on this], {item_ref} is not medically necessary."),),
+       pos=((("[Based on the above|Based on this], {item_ref} is medically necessary and "
+              "appropriate."),
+             "Medical necessity has been established for {item_ref}§unusual_conclusion§."),),
+       lead_neg=(("The requested {item_ref} is not medically necessary.",),),
+       lead_pos=(("The requested {item_ref} is medically necessary.",),),
+       ),
+    _s("conclusion", 1,
+       neg=((("Therefore, the request [for {item_ref} |]was not medically necessary."),
+             "The request in question, thus, was not medically necessary."),),
+       pos=((("Therefore, the request [for {item_ref} |]was medically necessary."),
+             "The request in question, thus, was medically necessary."),),
+       lead_neg=(("No, the request for {item_ref} was not medically necessary.",),),
+       lead_pos=(("Yes, the request for {item_ref} was medically necessary.",),),
        ),
     _s("conclusion", 4,
-       neg=(("In my opinion, {item_ref} is not medically necessary[ at this time|].",
-             ("I therefore cannot recommend {item_ref} as medically necessary"
-             "§unusual_conclusion§.")),),
-       pos=(("In my opinion, {item_ref} is medically indicated.",
-             "I therefore find {item_ref} medically necessary§unusual_conclusion§."),),
-       lead_neg=(("No, {item_ref} is not medically necessary.",),),
+       neg=((("[On balance|All things considered], {item_ref} was not shown to be medically "
+              "necessary§unusual_conclusion§."),
+             "[On balance|All things considered], the request was not medically necessary."),),
+       pos=((("[On balance|All things considered], {item_ref} was shown to be medically "
+              "appropriate§unusual_conclusion§."),
+             "[On balance|All things considered], the request was medically necessary."),),
+       lead_neg=(("The request for {item_ref} was not medically necessary.",),),
+       lead_pos=(("The request for {item_ref} was medically necessary.",),),
+       ),
+    _s("conclusion", 2,
+       neg=(("This request is not medically necessary.",
+             "The request for {item_ref} cannot be certified§unusual_conclusion§."),),
+       pos=(("This request is medically necessary.",
+             "The request for {item_ref} can be certified§unusual_conclusion§."),),
+       lead_neg=(("This request for {item_ref} is not medically necessary.",),),
+       lead_pos=(("This request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 5,
-       neg=(("Answer: not medically necessary§unusual_conclusion§.",
-             "Is the request medically necessary? No; it is not medically necessary."),),
-       pos=(("Answer: medically necessary§unusual_conclusion§.",
-             "Is the request medically necessary? Yes; it is medically necessary."),),
-       lead_neg=(("Medically necessary? No.",),),
+       neg=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
+              "is not medically necessary."),
+             "For the reasons above, {item_ref} cannot be considered medically necessary"
+             "§unusual_conclusion§."),),
+       pos=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
+              "is medically necessary."),
+             "For the reasons above, {item_ref} can be considered medically necessary"
+             "§unusual_conclusion§."),),
+       lead_neg=(("{Item_ref} is not medically necessary.",),),
+       lead_pos=(("{Item_ref} is medically necessary.",),),
        ),
 )
 

@@ -25,8 +25,22 @@ GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
 GENERIC_NEED2 = ("a clear treatment plan with measurable goals",
                  "a treatment plan with measurable goals")
 CONCLUDE_STATED = 0.93  # where the letter states the decision elsewhere
-VERDICT_FIRST = 0.1
+VERDICT_FIRST = (0.05, 0.3, 0.25)  # per family: how often a rationale opens with its verdict
+PASSAGE_FIRST = (0.9, 0.6, 0.2)  # per family: the guideline passage before the record summary
 AFFIRM = 0.3
+CLOSING = 0.3  # upheld: "no exceptional factors ..." after the grounds
+OPIOID_NOTE = 0.5  # upheld opioids: the note on tapering after the verdict
+# The note IMR letters add to upheld opioid items (written for this project). It must not
+# read as a verdict: `_reads_as` and the segmenter look for the last "is (not) <verdict>".
+OPIOID_NOTES = (
+    ("This determination concerns only the opioid as it has been prescribed to this patient; "
+     "it is not advice to stop the medication abruptly. The patient should discuss with the "
+     "treating physician how any taper is to be carried out, using the MTUS guidance on "
+     "weaning opioids and other relevant guidance."),
+    ("The determination addresses the opioid as currently prescribed and should not be read "
+     "as a recommendation for abrupt discontinuation. Any weaning should be planned with the "
+     "treating physician following the MTUS section on tapering opioids."),
+)
 
 
 @dataclass
@@ -49,6 +63,8 @@ def _requested(item: Item) -> tuple[str, ...]:
     if q is None or n is None:
         return ("the amount requested",)
     word = WORDS[n] if n < len(WORDS) else str(n)
+    if n == 1 and q.unit in ("sessions", "visits"):
+        return (f"one {q.unit[:-1]}", f"a single {q.unit[:-1]}")
     if q.unit in ("sessions", "visits"):
         return (f"{n} {q.unit}", f"{word} {q.unit}", f"{n} additional {q.unit}")
     if q.unit == "tablets":
@@ -163,6 +179,7 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
         passage = _run(_pick("guideline", family, rng, used), "any", slots, rng, tags)
     body: list[str] = []
     lead: list[str] = []
+    closing: list[str] = []
     stated = layout != "issue_at_dispute"
     if upheld:
         reasons = list(item.reasons)
@@ -181,31 +198,37 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
             met = _run(_pick(reason, family, rng, used), "met", slots, rng, tags)
             body = met + body if rng.random() < 0.5 else body + met
             tags.append("affirmed_other_reason")
-        if rng.random() < VERDICT_FIRST and stated:
-            lead = _run(_pick("conclusion", family, rng, used), "lead_neg", slots, rng, tags)
-            tags.append("verdict_first")
+        if "other" not in reasons and not short and rng.random() < CLOSING:
+            closing = _run(_pick("closing", family, rng, used), "any", slots, rng, tags)
     else:
         for ground in _overturn_grounds(item, rng):
             body.extend(_run(_pick("overturned", family, rng, used), ground, slots, rng, tags))
+    if stated and rng.random() < VERDICT_FIRST[family]:
+        ground = "lead_neg" if upheld else "lead_pos"
+        lead = _run(_pick("conclusion", family, rng, used), ground, slots, rng, tags)
+        tags.append("verdict_first")
     conclusion: list[str] = []
     p_conclude = 1.0 if not stated else (0.6 if lead else CONCLUDE_STATED)
     if rng.random() < p_conclude:
         conclusion = _conclusion(item, family, layout, slots, rng, used, tags,
-                                 recap + passage + lead + body)
+                                 recap + passage + lead + body + closing)
     else:
         tags.append("no_conclusion")
-    parts = [lead, recap, passage, body]
-    if _words([*parts, conclusion]) < 60 and not short and not parts[2]:
-        parts[2] = _run(_pick("guideline", family, rng, used), "any", slots, rng, tags)
-    if _words([*parts, conclusion]) < 60 and not short and not parts[1]:
-        parts[1] = _run(_pick("recap", family, rng, used), "any", slots, rng, tags)
-    if _words([*parts, conclusion]) > 250:
-        parts[1] = []
+    body = body + closing
+    total = _words([lead, recap, passage, body, conclusion])
+    if total < 60 and not short and not passage:
+        passage = _run(_pick("guideline", family, rng, used), "any", slots, rng, tags)
+    if _words([lead, recap, passage, body, conclusion]) < 60 and not short and not recap:
+        recap = _run(_pick("recap", family, rng, used), "any", slots, rng, tags)
+    if _words([lead, recap, passage, body, conclusion]) > 250:
+        recap = []
+    context = passage + recap if rng.random() < PASSAGE_FIRST[family] else recap + passage
     paragraphs: list[list[tuple[str, str]]] = []
-    split_recap = parts[1] and rng.random() < 0.25
-    first = [s for s in (parts[0] + ([] if split_recap else parts[1]) + parts[2] + parts[3])]
+    split_recap = bool(recap) and context[0] == recap[0] and rng.random() < 0.25
     if split_recap:
-        paragraphs.append([(" ".join(parts[1]), "body")])
+        paragraphs.append([(" ".join(recap), "body")])
+        context = passage
+    first = lead + context + body
     para: list[tuple[str, str]] = [(" ".join(first), "body")] if first else []
     if conclusion:
         text = " ".join(conclusion)
@@ -217,6 +240,8 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
             para = [(text, "concl")]
     if para:
         paragraphs.append(para)
+    if upheld and stated and t.category == "opioid" and rng.random() < OPIOID_NOTE:
+        paragraphs.append([(rng.choice(OPIOID_NOTES), "body")])
     tags = list(dict.fromkeys(tags + item.hard))
     return Rationale(paragraphs, list(dict.fromkeys(used)), tags)
 
