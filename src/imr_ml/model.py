@@ -269,10 +269,13 @@ class ImrClassifier:
         self._check_fitted()
         X = self._inputs(items)
         out: list[dict[str, Any]] = [{} for _ in range(len(items))]
+        transformed: dict[int, tuple[np.ndarray, Any]] = {}  # the reasons share one transform
         for target in ["decision", *self.reasons]:
             features, coef, intercept = self._linear_parts(target)
-            names = features.get_feature_names_out()
-            matrix = features.transform(X).tocsr()
+            if id(features) not in transformed:
+                transformed[id(features)] = (features.get_feature_names_out(),
+                                             features.transform(X).tocsr())
+            names, matrix = transformed[id(features)]
             for i in range(matrix.shape[0]):
                 row = matrix.getrow(i)
                 contrib = row.data * coef[row.indices]
