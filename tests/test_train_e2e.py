@@ -125,6 +125,20 @@ def test_fit_ignores_duplicate_row_labels(trained):
     assert len(model.predict_items(doubled)) == len(doubled)
 
 
+def test_corpus_weights_reach_the_fit(trained):
+    from imr_ml.model import ImrClassifier
+
+    items = trained["items"]
+    assert (items["sample_weight"] == 1.0).all()  # the config's default weight
+    plain = ImrClassifier(trained["cfg"]).fit(items.drop(columns="sample_weight"))
+    unit = ImrClassifier(trained["cfg"]).fit(items)
+    heavy = ImrClassifier(trained["cfg"]).fit(
+        items.assign(sample_weight=(items["item_index"] == 0) * 9.0 + 1.0))
+    p = [m.predict_proba(items).to_numpy() for m in (plain, unit, heavy)]
+    assert (p[0] == p[1]).all()
+    assert abs(p[0] - p[2]).max() > 0.01
+
+
 def test_evaluate_command_on_a_model(trained, tmp_path, capsys):
     from imr_ml.cli import main
 

@@ -18,6 +18,9 @@ class _Strict(BaseModel):
 class CorpusConfig(_Strict):
     path: Path
     kind: Literal["synthetic", "real"]
+    # sample weight of this corpus's items when fitting (a few real letters among thousands
+    # of synthetic ones can be made to count)
+    weight: float = Field(1.0, gt=0)
 
 
 class DataConfig(_Strict):

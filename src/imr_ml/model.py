@@ -23,6 +23,7 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
@@ -48,8 +49,18 @@ class ModelLoadError(RuntimeError):
 
 def _estimator(cfg: ClassifierConfig, seed: int):
     if cfg.classifier == "linear_svc":
-        return LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=seed)
-    return LogisticRegression(C=cfg.C, class_weight=cfg.class_weight, solver="liblinear")
+        estimator = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, random_state=seed)
+    else:
+        estimator = LogisticRegression(C=cfg.C, class_weight=cfg.class_weight,
+                                       solver="liblinear")
+    return estimator.set_fit_request(sample_weight=True)
+
+
+def _weights(items: pd.DataFrame) -> np.ndarray:
+    """Per-item sample weights (the corpus weights of the config; 1 where not given)."""
+    if "sample_weight" not in items:
+        return np.ones(len(items))
+    return items["sample_weight"].fillna(1.0).to_numpy(dtype=float)
 
 
 def _calibrated(estimator, method: str | None, X, y: np.ndarray):
@@ -153,10 +164,13 @@ class ImrClassifier:
         items = items.reset_index(drop=True)  # row labels are positions from here on
         split = letter_split(items, cfg.splits.validation_size, cfg.seed)
         train, validation = items.iloc[split.train], items.iloc[split.test]
-        decision, reasons = self._pipelines()
-        decision.fit(self._inputs(train), train["decision"] == "overturned")
         upheld = train[_reason_training_rows(train)]
-        reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]))
+        with sklearn.config_context(enable_metadata_routing=True):  # sample weights to `clf`
+            decision, reasons = self._pipelines()
+            decision.fit(self._inputs(train), train["decision"] == "overturned",
+                         sample_weight=_weights(train))
+            reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]),
+                        sample_weight=_weights(upheld))
 
         X_val = self._inputs(validation)
         y_val = (validation["decision"] == "overturned").to_numpy()

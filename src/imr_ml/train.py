@@ -64,6 +64,7 @@ def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.
             raise FileNotFoundError(f"corpus folder {corpus.path} not found{hint}")
         table = load_corpus(corpus.path, reason_ids=cfg.labels.reasons, weak_labeller=labeller)
         table["corpus_kind"] = corpus.kind
+        table["sample_weight"] = corpus.weight
         tables.append(table)
         meta = read_meta(corpus.path) if corpus.kind == "synthetic" else None
         if meta is not None:
