@@ -51,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from imr_ml.train import train
 
     cfg = load_config(args.config, args.set)
-    train(cfg, Path(args.config))
+    train(cfg)
     return 0
 
 

@@ -31,7 +31,7 @@ def run(configs: list[Path]) -> dict[str, dict[str, float]]:
     rows: dict[str, dict[str, float]] = {}
     for path in configs:
         cfg = load_config(path, [*QUICK, f"model.name={path.stem}"])
-        for name, metrics in train(cfg, path).items():
+        for name, metrics in train(cfg, default=False).items():
             where = "holdout" if name == "model" else name.removeprefix("model on ")
             rows[f"{path.stem} [{where}]"] = metrics
     return rows

@@ -42,10 +42,12 @@ CONCLUDING_VERDICT = re.compile(
 )
 CONCLUDING_SENTENCES = 2
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
-NEGATION_CUES = frozenset(
-    "no not non never without nor neither none lack lacks lacking absence absent cannot "
-    "can't doesn't don't didn't isn't wasn't aren't weren't fails failed unable".split())
-SCOPE_ENDS = frozenset(". , ; : ! ? but however although though while whereas except".split())
+NEGATION_CUES = frozenset([
+    "no", "not", "non", "never", "without", "nor", "neither", "none", "lack", "lacks",
+    "lacking", "absence", "absent", "cannot", "can't", "doesn't", "don't", "didn't", "isn't",
+    "wasn't", "aren't", "weren't", "fails", "failed", "unable"])
+SCOPE_ENDS = frozenset([".", ",", ";", ":", "!", "?", "but", "however", "although", "though",
+                        "while", "whereas", "except"])
 NEGATION_WINDOW = 6
 
 

@@ -167,8 +167,12 @@ def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
     return mean_metrics(per_fold)
 
 
-def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, float]]:
-    """Run one tracked training; returns the holdout metrics of the model and baselines."""
+def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
+    """Run one tracked training; returns the holdout metrics of the model and baselines.
+
+    `default`: the saved model becomes the one scoring uses when no model is named
+    (models/LATEST); ablations leave that alone.
+    """
     import mlflow
 
     from imr_ml import tracking
@@ -229,7 +233,8 @@ def train(cfg: Config, config_path: Path | None = None) -> dict[str, dict[str, f
                             extra={"mlflow_run_id": run.info.run_id,
                                    "holdout_metrics": results,
                                    "trained_on": inputs})
-        remember_latest(folder)
+        if default:
+            remember_latest(folder)
         for path in cfg.data.evaluate:
             if not path.is_dir():
                 log(f"{path} not present: not scored")
