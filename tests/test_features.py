@@ -54,7 +54,7 @@ def test_negation_scope_marks_words_until_punctuation_or_contrast():
 
 
 def test_negation_scope_is_bounded():
-    after = "one two three four five six seven eight".split()
+    after = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
     words = mark_negation("without " + " ".join(after)).split()
     assert words[1:] == [f"NOT_{w}" for w in after[:6]] + after[6:]
 

@@ -276,8 +276,9 @@ def test_compiled_matching_equals_spacy_matcher(labeller):
         matcher.add(rid, pats, greedy="LONGEST")
     strings = labeller.nlp.vocab.strings
     extra = ["If there is no improvement, no exceptional factors are noted within the records.",
-             "Long term use is not recommended; it does not exceed the limit, unclear what body "
-             "part.", "The provider did not specify the requested body part or the total number.",
+             ("Long term use is not recommended; it does not exceed the limit, unclear what "
+              "body part."),
+             "The provider did not specify the requested body part or the total number.",
              "The request was not deemed to be medically necessary."]
     rationales = _sample_rationales()
     assert len(rationales) > 50
