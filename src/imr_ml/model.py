@@ -140,11 +140,22 @@ class ImrClassifier:
         ])
         return decision, reasons
 
+    def _uses_rules(self) -> bool:
+        models = self.config.models
+        return "rules" in models.decision.features + models.reasons.features
+
+    def warm_up(self) -> None:
+        """Build the rule labeller now (≈2 s), e.g. before forking worker processes, which
+        then inherit it instead of each building their own."""
+        if self._uses_rules():
+            from imr_ml.reasons import shared_labeller
+
+            shared_labeller(tuple(self.reasons))
+
     def _inputs(self, items: pd.DataFrame) -> pd.DataFrame:
         """The model's input columns: texts, and rule counts when the features use them."""
         columns = list(INPUT_COLUMNS)
-        models = self.config.models
-        if "rules" in models.decision.features + models.reasons.features:
+        if self._uses_rules():
             items = add_rule_columns(items, self.reasons)
             columns += rule_columns(self.reasons, False) + rule_columns(self.reasons, True)
         out = items[columns].copy()

@@ -128,6 +128,7 @@ class Scorer:
             return
         if self.folder is None:
             raise ValueError("scoring with workers needs a model loaded by load_model()")
+        self.model.warm_up()
         with ProcessPoolExecutor(workers, initializer=_init_worker,
                                  initargs=(self.folder, timeout, max_bytes,
                                            self.explain_top_k)) as pool:
