@@ -3,17 +3,20 @@
 A style is one way a reviewer argues a point. Its id is ``<kind>/<index>``; its family is
 ``index % 3``. A letter draws every style it uses from one family (one reviewer writing the
 whole letter), so that a held-out family measures generalisation to unseen phrasing. The
-families share no template: family 0 argues guideline-first and in criteria lists, family 1
-from the records and in first-person narrative, family 2 tersely and as questions and
-answers.
+families share no template, only the medical content they cite (criteria, findings present
+or missing, quantities, prior benefit, from `imr_ml.synth.catalogue`): family 0 writes in the
+formal guideline-first register, family 1 in a long narrative register about the applicant
+and the attending provider, family 2 plainly and from the case. No family answers checklist
+questions or writes "criterion met": real reviewers argue in prose.
 
 Each style maps a *ground* to a sequence of steps; a step is a tuple of alternative templates
 (``""`` lets a step be skipped). Templates use the slot language of `imr_ml.synth.fill`.
 Kinds: the five reason labels (ground ``fail``; ``met`` is the same criterion found
 satisfied, used as a hard case inside a denial on another ground), ``other`` (one ground per
 kind of "other" reason), ``overturned`` (grounds ``indication``, ``fi``, ``quantity``,
-``surgery``), ``conclusion`` (``neg``, ``pos``, ``lead_neg`` verdict-first openings),
-``recap`` and ``guideline`` (filler: injury history, the guideline passage).
+``surgery``), ``conclusion`` (``neg``, ``pos``; ``lead_neg``/``lead_pos`` verdict-first
+openings), ``recap`` and ``guideline`` (filler: the case, the guideline passage with its
+``caveat`` and ``unaddressed`` sentences) and ``closing`` (upheld: no exceptional factors).
 """
 
 from __future__ import annotations
@@ -120,27 +123,52 @@ STYLES: tuple[Style, ...] = (
     _s("guideline", 0, any=(
         (("{Src} [recommend|support] {supports}."),
          "[According to|Per] {src}, there is support for {supports}."),
+    ), caveat=(
+        ("The guidelines do not support {t} in the absence of {need}.",),
+    ), unaddressed=(
+        ("The CA MTUS does not address {t}, so the Official Disability Guidelines were "
+         "consulted.",),
     )),
     _s("guideline", 1, any=(
         (("As noted in {src}, the guidelines [endorse|favor] {supports}."),
          "{Src}, it is noted, [espouse|endorse] {supports}."),
+    ), caveat=(
+        ("{Src} [further note|also note] that {t} is not [recommended|indicated] absent {need}.",),
+    ), unaddressed=(
+        ("The MTUS does not address the topic of {t}, so the ODG position was adopted.",),
     )),
     _s("guideline", 2, any=(
         ("{Src} [allow for|indicate] {supports}.",
-         "Per {src}, {supports} may be appropriate."),
+         "Per {src}, guidelines allow {supports}."),
+    ), caveat=(
+        ("{T} is not indicated without {need}.",),
+    ), unaddressed=(
+        ("The MTUS does not cover {t}.",),
     )),
     _s("guideline", 3, any=(
         (("[With regard to|Regarding] the request for {t}, {src} [recommend|support] "
           "{supports}."),
          "{Src} [state|indicate] that there is support for {supports}."),
+    ), caveat=(
+        ("{Src} further state that {t} is not indicated unless there is {need}.",),
+    ), unaddressed=(
+        ("The MTUS and ACOEM guidelines do not [specifically |]address this request.",),
     )),
     _s("guideline", 4, any=(
         (("The request in question [must be|was] weighed against {src}, which [endorse|"
           "favor] {supports}."),
          "{Src} [take the position|suggest] that {supports} [is|are] the appropriate course."),
+    ), caveat=(
+        ("[Conversely|By the same token], {t} is not endorsed in the absence of {need}.",),
+    ), unaddressed=(
+        ("As the MTUS is silent on {t}, the Official Disability Guidelines were invoked.",),
     )),
     _s("guideline", 5, any=(
         ("Guidelines support {supports}.", "{Src} [allow|endorse] {supports}."),
+    ), caveat=(
+        ("Without {need}, guidelines do not support {t}.",),
+    ), unaddressed=(
+        ("{T} is not addressed by the MTUS, so ODG is used.",),
     )),
     # ============================== no_indication ========================================
     _s("no_indication", 0, fail=(
@@ -358,7 +386,7 @@ STYLES: tuple[Style, ...] = (
        duplicate=(
            (("[Per the documentation,|The documentation indicated that] {pt} had already been "
              "approved for the same service[ on {ur_date}|]; this request would be "
-             "duplicative."),),),
+             "[duplicative|a duplicate]."),),),
        retro_records=(
            (("The documentation for the date of service, {dos}, was not provided for review, "
              "and the retrospective request cannot be assessed."),),),
@@ -409,7 +437,7 @@ STYLES: tuple[Style, ...] = (
              "being sought."),),),
        duplicate=(
            (("The same service was, it was noted, [previously authorized|already approved]; "
-             "the request, thus, was redundant."),),),
+             "the request, thus, was [redundant|a duplicate]."),),),
        retro_records=(
            (("No records from the date of service, {dos}, were furnished, so the "
              "retrospective request could not be evaluated."),),),
@@ -433,12 +461,13 @@ STYLES: tuple[Style, ...] = (
        ),
     _s("other", 5,
        surgery_denied=(
-           (("The associated surgery has not been approved, and this service depends on "
+           (("The associated surgery is not supported, and this service depends on "
              "it."),),),
        unspecified=(
            ("No quantity or duration is given with the request.",),),
        duplicate=(
-           ("The records show this was already authorized on {ur_date}.",),),
+           ("The records show this was already authorized on {ur_date}, so the request is "
+            "[duplicative|redundant].",),),
        retro_records=(
            ("Records from {dos}, the date of service, are not available.",),),
        body_part=(
@@ -468,8 +497,8 @@ STYLES: tuple[Style, ...] = (
     _s("overturned", 3,
        indication=(
            ("[The guideline criteria for {t} include|Criteria for {t} include] {need}.",),
-           (("[The documentation submitted for review indicates|The clinical information "
-             "indicated] {found}§criterion_met§."),),
+           (("[Per|Within] {records}, {pt} [presented with|was noted to have] "
+             "{found}§criterion_met§."),),
            ("[Guidelines have been met|The criteria have been satisfied].", ""),),
        fi=(
            (("[Per|According to] {records}, {pt} has [completed|undergone] {fi_prior} with "
@@ -485,9 +514,9 @@ STYLES: tuple[Style, ...] = (
        ),
     _s("overturned", 1,
        indication=(
-           ("Here, {records} [did describe|documented] {found}§criterion_met§.",),
-           (("This was, thus, in keeping with the position of {src} on {t} in the presence "
-             "of {need}."), ""),),
+           ("Here, {records} [clearly described|documented] {found}§criterion_met§.",),
+           (("The request, thus, was in accordance with the [guideline|MTUS] criteria for "
+             "{t}."), ""),),
        fi=(
            (("{Pt} had, it was reported, achieved {gain} as a result of "
              "{fi_prior}§criterion_met§."),),
@@ -497,14 +526,14 @@ STYLES: tuple[Style, ...] = (
            ("The {requested} sought [was|were], moreover, in keeping with {allowed}"
             "§within_quantity§.",),),
        surgery=(
-           (("Since the primary surgical procedure was approved, the associated request was, "
-             "by implication, likewise appropriate."),),),
+           (("Since the primary surgical procedure was deemed appropriate, the associated "
+             "request was likewise [appropriate|indicated]."),),),
        ),
     _s("overturned", 4,
        indication=(
-           (("The attending provider's {visit_date} progress note [set forth|described] "
+           (("The attending provider's {visit_date} note [described|documented] "
              "{found}§criterion_met§."),),
-           ("[Such findings|These findings], per {src}, support {t}.", ""),),
+           ("[?This was significant as {src} reserve {t} for {need}.]",),),
        fi=(
            (("The fact that {pt} had achieved {gain} with {fi_prior} suggested that the "
              "treatment had been beneficial§criterion_met§."),),),

@@ -28,6 +28,8 @@ CONCLUDE_STATED = 0.93  # where the letter states the decision elsewhere
 VERDICT_FIRST = (0.05, 0.3, 0.25)  # per family: how often a rationale opens with its verdict
 PASSAGE_FIRST = (0.9, 0.6, 0.2)  # per family: the guideline passage before the record summary
 AFFIRM = 0.3
+UNADDRESSED = 0.4  # no MTUS citation: say that the MTUS does not address the request
+CAVEAT = 0.25  # the guideline's restriction ("not indicated without ..."), doubled if overturned
 CLOSING = 0.3  # upheld: "no exceptional factors ..." after the grounds
 OPIOID_NOTE = 0.5  # upheld opioids: the note on tapering after the verdict
 # The note IMR letters add to upheld opioid items (written for this project). It must not
@@ -70,6 +72,9 @@ def _requested(item: Item) -> tuple[str, ...]:
     if q.unit == "tablets":
         return (f"#{n}", f"{n} tablets", f"a quantity of {n}")
     if q.unit == "days":
+        if item.treatment.category == "associated":
+            return (f"{n} days", f"a {n}-day stay" if item.treatment.key == "inpatient"
+                    else f"{n} days of use")
         return (f"a {n}-day rental", f"{n} days")
     return (f"{n} {q.unit}",)
 
@@ -112,7 +117,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
         src=tuple(dict.fromkeys(src)), supports=t.supports,
         need=crit[0].need if crit else "a clear clinical indication",
         missing=crit[0].missing if crit else "a clear clinical indication",
-        found=crit[0].found if crit else "a clear clinical indication",
+        found=(crit[0].found, *crit[0].found_more) if crit else "a clear clinical indication",
         need2=need2[0], missing2=need2[1],
         fi_prior=fi, gain=t.gain or GENERIC_GAIN,
         allowed=q.allowed_text if q else ("the recommended amount",),
@@ -175,8 +180,13 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
     passage: list[str] = []
     if rng.random() < (0.15 if short else 0.55):
         recap = _run(_pick("recap", family, rng, used), "any", slots, rng, tags)
-    if rng.random() < (0.2 if short else 0.7):
-        passage = _run(_pick("guideline", family, rng, used), "any", slots, rng, tags)
+    if rng.random() < (0.2 if short else 0.7 if upheld else 0.85):
+        style = _pick("guideline", family, rng, used)
+        if not any(c.source == "MTUS" for c in item.cites) and rng.random() < UNADDRESSED:
+            passage = _run(style, "unaddressed", slots, rng, tags)
+        passage += _run(style, "any", slots, rng, tags)
+        if item.criteria and not short and rng.random() < (CAVEAT if upheld else 2 * CAVEAT):
+            passage += _run(style, "caveat", slots, rng, tags)
     body: list[str] = []
     lead: list[str] = []
     closing: list[str] = []
