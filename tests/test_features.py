@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+from collections import Counter
+
 import pandas as pd
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from imr_ml.config import FeaturesConfig
 from imr_ml.features import (
+    CharNgrams,
     add_rule_columns,
     build_features,
     mark_negation,
@@ -94,3 +99,19 @@ def test_build_features_gives_one_block_per_branch(branches, decision):
     words = [n for n in names if n.startswith("word__")]
     assert ("word__therefore" in words) is not decision  # masked for the decision model
     assert "word__NOT_documentation" in words
+
+
+@pytest.mark.parametrize("ngram_range", [(3, 5), (1, 2), (2, 7)])
+def test_char_ngrams_are_char_wb_ngrams(ngram_range):
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range).build_analyzer()
+    analyzer = CharNgrams(ngram_range)
+    for text in [UPHELD, OVERTURNED, UPHELD, "", "a", "ab  cd\n\tEF", "Ünïcode ß İ", "x" * 12]:
+        assert Counter(analyzer(text)) == Counter(reference(text)), text
+
+
+def test_char_ngrams_pickle_without_their_memory():
+    analyzer = CharNgrams((3, 4))
+    analyzer(UPHELD)
+    copy = pickle.loads(pickle.dumps(analyzer))
+    assert copy.ngram_range == (3, 4) and copy(OVERTURNED) == analyzer(OVERTURNED)
+    assert len(pickle.dumps(analyzer)) < 200
