@@ -250,3 +250,14 @@ def test_rationales_have_realistic_length(corpus: dict) -> None:
     median = lengths[len(lengths) // 2]
     assert 60 <= median <= 200, median
     assert lengths[int(0.95 * len(lengths))] <= 300
+
+
+def test_no_checklist_or_question_templates() -> None:
+    """Reviewers argue in prose: no question-and-answer or checklist templates in any family."""
+    artefact = re.compile(r"\?(?!\])|\b(?:Yes|No)[:;.]|[Cc]riterion (?:not )?met\b")
+    for style in STYLES:
+        for steps in style.grounds.values():
+            for step in steps:
+                for template in step:
+                    assert not artefact.search(template.replace("[?", "[")), (style.id,
+                                                                               template)

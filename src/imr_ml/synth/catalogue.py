@@ -263,14 +263,14 @@ CRITERIA: dict[str, Criterion] = {
 # met inside denials) cite varied concrete evidence, as reviewers do.
 FOUND_MORE: dict[str, tuple[str, ...]] = {
     "radiculopathy": (
-        "diminished sensation in the C6 dermatome with a reduced biceps reflex that matches "
-        "foraminal stenosis on imaging",
-        "an EMG showing an acute L5 radiculopathy that corresponds to the weakness on "
-        "examination"),
+        ("diminished sensation in the C6 dermatome with a reduced biceps reflex that matches "
+        "foraminal stenosis on imaging"),
+        ("an EMG showing an acute L5 radiculopathy that corresponds to the weakness on "
+        "examination")),
     "red_flags": ("numbness and weakness in the leg that progressed over the past month",),
     "conservative": (
-        "completed courses of physical therapy, NSAIDs and home exercise with persistent pain "
-        "and limited function",
+        ("completed courses of physical therapy, NSAIDs and home exercise with persistent pain "
+        "and limited function"),
         "three months of therapy and medication with no lasting improvement"),
     "surgical_plan": ("a surgeon's note stating that the study is needed to plan surgery",),
     "spasm": ("paravertebral muscle spasm on examination during an acute flare",),
@@ -279,43 +279,43 @@ FOUND_MORE: dict[str, tuple[str, ...]] = {
     "oral_intolerance": ("gastrointestinal intolerance of oral NSAIDs",),
     "gi_risk": ("dyspepsia on high-dose NSAIDs in a patient over 65",),
     "opioid_monitoring": (
-        "urine drug screens consistent with the prescribed medications and a documented risk "
-        "assessment",
-        "pain falling from 8/10 to 5/10 with the medication, no aberrant behavior and a "
-        "current opioid agreement"),
+        ("urine drug screens consistent with the prescribed medications and a documented risk "
+        "assessment"),
+        ("pain falling from 8/10 to 5/10 with the medication, no aberrant behavior and a "
+        "current opioid agreement")),
     "osteoarthritis": ("knee osteoarthritis confirmed on weight-bearing radiographs",),
-    "nerve_symptoms": ("paresthesias in the ulnar digits with a positive Tinel sign at the "
-                       "elbow",),
-    "facet_pain": ("facet tenderness at L4-5 and L5-S1 with pain on extension and rotation and "
-                   "no radicular signs",),
-    "trigger_points": ("discrete trigger points with a twitch response that did not respond to "
-                       "stretching and medication",),
-    "knee_derangement": ("joint line tenderness, a positive McMurray test and mechanical "
-                         "locking",),
+    "nerve_symptoms": (("paresthesias in the ulnar digits with a positive Tinel sign at the "
+                       "elbow"),),
+    "facet_pain": (("facet tenderness at L4-5 and L5-S1 with pain on extension and rotation and "
+                   "no radicular signs"),),
+    "trigger_points": (("discrete trigger points with a twitch response that did not respond to "
+                       "stretching and medication"),),
+    "knee_derangement": (("joint line tenderness, a positive McMurray test and mechanical "
+                         "locking"),),
     "imaging_lesion": ("a labral tear on MRI arthrogram that matches a positive O'Brien test",
                        "a full-thickness tear on MRI with weakness on resisted elevation"),
     "instability": ("4 mm of translation on flexion-extension radiographs",),
-    "cts_confirmed": ("nerve conduction studies confirming median neuropathy at the wrist after "
-                      "failed splinting and an injection",),
-    "deficits_goals": ("reduced lumbar flexion and grip strength with specific functional goals "
-                       "for therapy",),
+    "cts_confirmed": (("nerve conduction studies confirming median neuropathy at the wrist after "
+                      "failed splinting and an injection"),),
+    "deficits_goals": (("reduced lumbar flexion and grip strength with specific functional goals "
+                       "for therapy"),),
     "homebound": ("homebound status with an open wound that needs skilled care",),
-    "frp_selection": ("a completed multidisciplinary evaluation, failed conservative care and "
-                      "motivation to return to work",),
+    "frp_selection": (("a completed multidisciplinary evaluation, failed conservative care and "
+                      "motivation to return to work"),),
     "rtw_plan": ("a job offer that depends on a defined physical capacity",),
-    "consult_question": ("a complex presentation with findings the treating physician cannot "
-                         "explain",),
+    "consult_question": (("a complex presentation with findings the treating physician cannot "
+                         "explain"),),
     "visit_change": ("worsening symptoms that required a change in medication",),
     "tens_trial": ("a one-month trial with less pain medication and improved function",),
     "hwave_trial": ("a failed TENS trial while therapy and medication continued",),
     "post_op": ("a surgery that has been authorized",),
     "fracture_suspect": ("a fall with tenderness over the spinous processes",),
-    "bone_scan_dx": ("swelling, color change and allodynia suggesting complex regional pain "
-                     "syndrome",),
+    "bone_scan_dx": (("swelling, color change and allodynia suggesting complex regional pain "
+                     "syndrome"),),
     "aquatic_need": ("morbid obesity that limits land-based exercise",),
     "acu_adjunct": ("intolerance of pain medication with an active home exercise program",),
-    "chronic_msk": ("chronic low back pain of musculoskeletal origin with no neurologic "
-                    "deficit",),
+    "chronic_msk": (("chronic low back pain of musculoskeletal origin with no neurologic "
+                    "deficit"),),
     "brace_instability": ("spondylolisthesis with documented instability",),
     "knee_instability": ("ligamentous laxity with a positive Lachman test",),
     "sleep_anxiety": ("new insomnia during a flare after sleep hygiene measures were tried",),

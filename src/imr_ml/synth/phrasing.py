@@ -126,8 +126,8 @@ STYLES: tuple[Style, ...] = (
     ), caveat=(
         ("The guidelines do not support {t} in the absence of {need}.",),
     ), unaddressed=(
-        ("The CA MTUS does not address {t}, so the Official Disability Guidelines were "
-         "consulted.",),
+        (("The CA MTUS does not address {t}, so the Official Disability Guidelines were "
+         "consulted."),),
     )),
     _s("guideline", 1, any=(
         (("As noted in {src}, the guidelines [endorse|favor] {supports}."),
@@ -185,8 +185,8 @@ STYLES: tuple[Style, ...] = (
           "that criterion."),),
     )),
     _s("no_indication", 3, fail=(
-        ("[The guideline criteria for {t} include|Criteria for the use of {t} include] {need}"
-         "[ and {need2}|].",),
+        (("[The guideline criteria for {t} include|Criteria for the use of {t} include] {need}"
+         "[ and {need2}|]."),),
         (("[Per|Within] {records}, {pt} [presented with|was noted to have] {exam_brief}; "
           "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
          "There was no indication of {missing} [noted on examination|in the clinical notes]."),
@@ -224,10 +224,10 @@ STYLES: tuple[Style, ...] = (
     )),
     _s("no_indication", 5, fail=(
         ("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
-        (("[Missing from the records is|Not found in the records is] [any documentation of|"
-          "evidence of] {missing}."),),
-        ("[Without this, the guideline criteria are not met|Without it, guidelines are not "
-         "satisfied].", ""),
+        ("The records contain no [mention|documentation] of {missing}.",
+         "No documentation of {missing} is found in the records."),
+        (("[Without this, the guideline criteria are not met|Without it, guidelines are not "
+         "satisfied]."), ""),
     ), met=(
         ("{Pt} does have {found}.",),
     )),
@@ -289,8 +289,8 @@ STYLES: tuple[Style, ...] = (
           "[without documented benefit|with no documented objective improvement]."),
          ("There is no indication that {fi_prior} has improved function[ or reduced pain]"
           "§fi_indication_wording§.")),
-        ("Pain levels [are unchanged|have not improved] and there is no measurable gain in "
-         "{measure}.", ""),
+        (("Pain levels [are unchanged|have not improved] and there is no measurable gain in "
+         "{measure}."), ""),
     ), met=(
         ("[It is noted|The records note] that {fi_prior} has helped, with {gain}.",),
     )),
@@ -320,15 +320,15 @@ STYLES: tuple[Style, ...] = (
          ("Here, however, the request for {requested}{excess_clause} went beyond what the "
           "[guidelines support|MTUS supports], namely {allowed}.")),
     ), met=(
-        ("The {requested} sought was, it was acknowledged, in keeping with {allowed}"
-         "§within_quantity§.",),
+        (("The {requested} sought was, it was acknowledged, in keeping with {allowed}"
+         "§within_quantity§."),),
     )),
     _s("exceeds_guideline_quantity", 4, fail=(
         (("[Even if {t} were indicated|Were {t} otherwise appropriate], the {requested} at "
           "issue{excess_clause} would [still exceed|represent treatment well in excess "
           "of] what {src} support, namely {allowed}."),),
-        ("[?The attending provider did not outline any extenuating circumstances which would "
-         "support such a departure.]",),
+        (("[?The attending provider did not outline any extenuating circumstances which would "
+         "support such a departure.]"),),
     ), met=(
         ("The amount sought, {requested}, did not exceed {allowed}§within_quantity§.",),
     )),
@@ -357,8 +357,8 @@ STYLES: tuple[Style, ...] = (
         ("[The guidelines note that|This is because] {nr_why}.", ""),
     )),
     _s("not_recommended", 1, fail=(
-        ("{Src} [take the position|note] that {nr_subject} is \"not recommended\"[, as "
-         "{nr_why}|].",),
+        (("{Src} [take the position|note] that {nr_subject} is \"not recommended\"[, as "
+         "{nr_why}|]."),),
     )),
     _s("not_recommended", 4, fail=(
         ("{Nr_subject}, per {src}, is not recommended[, as {nr_why}|].",
@@ -370,7 +370,8 @@ STYLES: tuple[Style, ...] = (
         ("[?{Nr_why}.]",),
     )),
     _s("not_recommended", 5, fail=(
-        (("[Guidelines|{Src}] do not support {nr_subject}[ because {nr_why}|]."),
+        (("[Guidelines|{Src}] [do not recommend|advise against] {nr_subject}[ because "
+          "{nr_why}|]."),
          "{Nr_subject} is not a recommended treatment[; {nr_why}|]."),
     )),
     # ================================== other ============================================
@@ -402,8 +403,8 @@ STYLES: tuple[Style, ...] = (
            (("[Moreover,|However,] the request failed to provide [the quantity|the frequency "
              "or duration|the number of sessions]."),),),
        duplicate=(
-           ("The request is duplicative of [an earlier|a prior] authorization[ dated "
-            "{ur_date}|].",),),
+           (("The request is duplicative of [an earlier|a prior] authorization[ dated "
+            "{ur_date}|]."),),),
        retro_records=(
            (("There is no documentation for the date of service in question ({dos}) to "
              "support the retrospective request."),),),
@@ -447,8 +448,8 @@ STYLES: tuple[Style, ...] = (
     _s("other", 2,
        surgery_denied=(
            ("The surgery is not supported, so this associated service is not needed.",
-            "Since the surgery is not indicated, the [related|associated] service is not "
-            "indicated."),),
+            ("Since the surgery is not indicated, the [related|associated] service is not "
+            "indicated.")),),
        unspecified=(
            ("The quantity requested is not specified.",
             "The request does not state how many [sessions|units] are being asked for."),),
@@ -466,8 +467,8 @@ STYLES: tuple[Style, ...] = (
        unspecified=(
            ("No quantity or duration is given with the request.",),),
        duplicate=(
-           ("The records show this was already authorized on {ur_date}, so the request is "
-            "[duplicative|redundant].",),),
+           (("The records show this was already authorized on {ur_date}, so the request is "
+            "[duplicative|redundant]."),),),
        retro_records=(
            ("Records from {dos}, the date of service, are not available.",),),
        body_part=(
@@ -506,8 +507,8 @@ STYLES: tuple[Style, ...] = (
            ("This constitutes objective functional improvement[ as defined by the guidelines|].",
             ""),),
        quantity=(
-           ("The {requested} requested [is within|falls within] the recommended "
-            "guidelines§within_quantity§.",),),
+           (("The {requested} requested [is within|falls within] the recommended "
+            "guidelines§within_quantity§."),),),
        surgery=(
            (("The concurrent request for surgery has been approved, and the requested "
              "service is [appropriate|reasonable] in the postoperative setting."),),),
@@ -523,8 +524,8 @@ STYLES: tuple[Style, ...] = (
            (("This represents the requisite functional improvement needed to justify "
              "continuation of the same."),),),
        quantity=(
-           ("The {requested} sought [was|were], moreover, in keeping with {allowed}"
-            "§within_quantity§.",),),
+           (("The {requested} sought [was|were], moreover, in keeping with {allowed}"
+            "§within_quantity§."),),),
        surgery=(
            (("Since the primary surgical procedure was deemed appropriate, the associated "
              "request was likewise [appropriate|indicated]."),),),
@@ -638,12 +639,12 @@ STYLES: tuple[Style, ...] = (
     _s("conclusion", 5,
        neg=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
               "is not medically necessary."),
-             "For the reasons above, {item_ref} cannot be considered medically necessary"
-             "§unusual_conclusion§."),),
+             ("For the reasons above, {item_ref} cannot be considered medically necessary"
+             "§unusual_conclusion§.")),),
        pos=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
               "is medically necessary."),
-             "For the reasons above, {item_ref} can be considered medically necessary"
-             "§unusual_conclusion§."),),
+             ("For the reasons above, {item_ref} can be considered medically necessary"
+             "§unusual_conclusion§.")),),
        lead_neg=(("{Item_ref} is not medically necessary.",),),
        lead_pos=(("{Item_ref} is medically necessary.",),),
        ),

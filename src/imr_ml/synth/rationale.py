@@ -234,7 +234,7 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
         recap = []
     context = passage + recap if rng.random() < PASSAGE_FIRST[family] else recap + passage
     paragraphs: list[list[tuple[str, str]]] = []
-    split_recap = bool(recap) and context[0] == recap[0] and rng.random() < 0.25
+    split_recap = bool(recap) and not lead and context[0] == recap[0] and rng.random() < 0.25
     if split_recap:
         paragraphs.append([(" ".join(recap), "body")])
         context = passage
