@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from imr_ml.metrics import decision_metrics, format_table, reason_metrics
-from imr_ml.splits import letter_folds, letter_split, style_holdout_split
+from imr_ml.splits import letter_folds, letter_split, phrasing_folds, style_holdout_split
 
 
 def _items(n_letters: int = 30, per_letter: int = 3) -> pd.DataFrame:
@@ -62,6 +62,32 @@ def test_letter_folds_cover_every_item_once_in_test():
     folds = letter_folds(items, n_splits=5)
     tested = np.concatenate([f.test for f in folds])
     assert sorted(tested) == list(range(len(items)))
+    for fold in folds:
+        assert _letters(items, fold.train).isdisjoint(_letters(items, fold.test))
+
+
+def test_phrasing_folds_hold_out_one_family_each_and_spread_unknown_letters():
+    items = _items()
+    items["style_family"] = [int(lid[1:]) % 3 if int(lid[1:]) < 24 else np.nan
+                             for lid in items["letter_id"]]   # letters 24-29: real, no family
+    folds = phrasing_folds(items)
+    assert len(folds) == 3
+    assert sorted(np.concatenate([f.test for f in folds])) == list(range(len(items)))
+    for fold in folds:
+        assert _letters(items, fold.train).isdisjoint(_letters(items, fold.test))
+        known = items["style_family"].iloc[fold.test].dropna()
+        assert known.nunique() == 1  # one family held out ...
+        assert items["style_family"].iloc[fold.train].dropna().ne(known.iloc[0]).all()
+    unknown = [len(_letters(items, f.test) - _letters(items, np.flatnonzero(
+        items["style_family"].notna()))) for f in folds]
+    assert sum(unknown) == 6 and max(unknown) < 6  # ... and the real letters spread out
+
+
+def test_phrasing_folds_fall_back_to_letter_folds_without_families():
+    items = _items()
+    folds = phrasing_folds(items, n_letter_folds=3)
+    assert len(folds) == 3
+    assert sorted(np.concatenate([f.test for f in folds])) == list(range(len(items)))
     for fold in folds:
         assert _letters(items, fold.train).isdisjoint(_letters(items, fold.test))
 

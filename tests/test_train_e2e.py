@@ -139,6 +139,22 @@ def test_corpus_weights_reach_the_fit(trained):
     assert abs(p[0] - p[2]).max() > 0.01
 
 
+def test_decision_calibrated_across_style_families(trained):
+    from imr_ml.model import ImrClassifier
+
+    cfg = trained["cfg"].model_copy(update={"splits": trained["cfg"].splits.model_copy(
+        update={"decision_validation": "style"})})
+    items = trained["items"]
+    assert items["style_family"].nunique() == 3
+    model = ImrClassifier(cfg).fit(items)
+    assert 0.0 < model.decision_threshold < 1.0
+    p = model.predict_proba(items)["p_overturned"]
+    assert p.between(0, 1).all() and p.nunique() > 10
+    part = model.explain(items.head(3), top_k=1000)[0]["decision"]
+    total = sum(c for _, c in part["toward"] + part["against"]) + part["intercept"]
+    assert total == pytest.approx(part["score"])
+
+
 def test_evaluate_command_on_a_model(trained, tmp_path, capsys):
     from imr_ml.cli import main
 

@@ -80,6 +80,11 @@ class SplitsConfig(_Strict):
     holdout_family: int = 2
     test_size: float = Field(0.2, gt=0, lt=1)
     validation_size: float = Field(0.2, gt=0, lt=1)
+    # Where the decision model's calibration and threshold come from. "letter": the random
+    # validation letters above; "style": predictions cross-fitted over phrasing groups (a
+    # model fitted on the other style families, or letter folds where families are unknown,
+    # predicts each group), then the model is refitted on all training letters.
+    decision_validation: Literal["letter", "style"] = "letter"
     cv_folds: int = Field(5, ge=0)  # 0: no cross-validation (e.g. for quick ablations)
 
 

@@ -24,9 +24,11 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
@@ -35,7 +37,7 @@ from sklearn.svm import LinearSVC
 from imr_ml.config import ClassifierConfig, Config
 from imr_ml.features import add_rule_columns, build_features, rule_columns
 from imr_ml.metrics import decision_metrics
-from imr_ml.splits import letter_split
+from imr_ml.splits import letter_split, phrasing_folds
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
@@ -168,8 +170,10 @@ class ImrClassifier:
     def fit(self, items: pd.DataFrame) -> ImrClassifier:
         """Fit on an items table.
 
-        The linear models are fitted on most of its letters; the rest (validation letters,
-        `splits.validation_size`) calibrate their probabilities and tune the thresholds.
+        The reasons model is fitted on most of its letters; the rest (validation letters,
+        `splits.validation_size`) calibrate its probabilities and tune its thresholds. The
+        decision model does the same, or with `splits.decision_validation: style` is
+        calibrated and thresholded on predictions for phrasing it was not fitted on.
         """
         cfg = self.config
         items = items.reset_index(drop=True)  # row labels are positions from here on
@@ -178,16 +182,20 @@ class ImrClassifier:
         upheld = train[_reason_training_rows(train)]
         with sklearn.config_context(enable_metadata_routing=True):  # sample weights to `clf`
             decision, reasons = self._pipelines()
-            decision.fit(self._inputs(train), train["decision"] == "overturned",
-                         sample_weight=_weights(train))
+            if cfg.splits.decision_validation == "style":
+                self.decision_threshold = self._cross_fit_decision(decision, items)
+            else:
+                decision.fit(self._inputs(train), train["decision"] == "overturned",
+                             sample_weight=_weights(train))
             reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]),
                         sample_weight=_weights(upheld))
 
         X_val = self._inputs(validation)
         y_val = (validation["decision"] == "overturned").to_numpy()
-        decision.steps[-1] = ("clf", _calibrated(
-            decision.named_steps["clf"], cfg.models.decision.calibration,
-            decision.named_steps["features"].transform(X_val), y_val))
+        if cfg.splits.decision_validation == "letter":
+            decision.steps[-1] = ("clf", _calibrated(
+                decision.named_steps["clf"], cfg.models.decision.calibration,
+                decision.named_steps["features"].transform(X_val), y_val))
         val_upheld = validation[_reason_training_rows(validation)]
         features = reasons.named_steps["features"].transform(self._inputs(val_upheld))
         truth = self._binarizer().transform(val_upheld["reasons"])
@@ -197,7 +205,7 @@ class ImrClassifier:
         self.decision_pipeline, self.reason_pipeline = decision, reasons
 
         p = self.predict_proba(validation)
-        if cfg.models.decision.tune_thresholds:
+        if cfg.models.decision.tune_thresholds and cfg.splits.decision_validation == "letter":
             self.decision_threshold = _best_threshold(y_val, p["p_overturned"].to_numpy(), True)
         if cfg.models.reasons.tune_thresholds:
             for k, label in enumerate(self.reasons):
@@ -205,6 +213,32 @@ class ImrClassifier:
                     truth[:, k].astype(bool),
                     p.loc[val_upheld.index, f"p_{label}"].to_numpy(), False)
         return self
+
+    def _cross_fit_decision(self, decision: Pipeline, items: pd.DataFrame) -> float:
+        """Fit the decision pipeline on all `items`, its classifier calibrated on cross-fitted
+        scores (each phrasing group scored by a classifier fitted on the others: sklearn's
+        `CalibratedClassifierCV(ensemble=False)`); returns the threshold with the best
+        macro-F1 on those calibrated scores (0.5 without threshold tuning).
+
+        TF-IDF vocabularies are fitted once on all items: a word only one group uses gets
+        no weight from the classifiers that do not see that group, so little leaks.
+        """
+        d = self.config.models.decision
+        folds = [(f.train, f.test) for f in phrasing_folds(items)]
+        X, w = self._inputs(items), _weights(items)
+        y = (items["decision"] == "overturned").to_numpy()
+        linear = decision.named_steps["clf"]
+        decision.set_params(clf=CalibratedClassifierCV(
+            linear, method=d.calibration or "sigmoid", cv=folds, ensemble=False,
+        ).set_fit_request(sample_weight=True))
+        decision.fit(X, y, sample_weight=w)
+        if not d.tune_thresholds:
+            return 0.5
+        scores = cross_val_predict(clone(linear), decision.named_steps["features"].transform(X),
+                                   y, cv=folds, method="decision_function",
+                                   params={"sample_weight": w})
+        calibrator = decision.named_steps["clf"].calibrated_classifiers_[0].calibrators[0]
+        return _best_threshold(y, calibrator.predict(scores), True, tolerance=0.0)
 
     # ---- prediction -------------------------------------------------------------------
     def _check_fitted(self) -> None:

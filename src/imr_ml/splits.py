@@ -6,6 +6,8 @@
   Styles come from the generator's `meta.jsonl`; letters that mix held-out and training
   styles are left out of both sides (and counted).
 - `letter_folds`: letter-grouped cross-validation folds.
+- `phrasing_folds`: folds that each hold out one style family (for calibrating on unseen
+  phrasing).
 """
 
 from __future__ import annotations
@@ -55,6 +57,24 @@ def style_holdout_split(items: pd.DataFrame, meta: pd.DataFrame, holdout_family:
     in_train = items["letter_id"].isin(train_letters).to_numpy()
     excluded = len(set(items["letter_id"]) - test_letters - train_letters)
     return Split(np.flatnonzero(in_train), np.flatnonzero(in_test), excluded)
+
+
+def phrasing_folds(items: pd.DataFrame, n_letter_folds: int = 3) -> list[Split]:
+    """Folds that each hold out one phrasing group: a style family (column `style_family`,
+    where known) or, for letters of unknown style, one of `n_letter_folds` letter folds.
+
+    Letters of unknown style are spread over the folds of the families; with fewer than
+    two families, the folds are plain letter folds.
+    """
+    family = items["style_family"] if "style_family" in items else pd.Series(np.nan, items.index)
+    known = sorted(family.dropna().unique())
+    n_groups = len(known) if len(known) >= 2 else n_letter_folds
+    letters = items["letter_id"].astype("category").cat.codes.to_numpy()
+    groups = np.where(family.notna() & (len(known) >= 2),
+                      family.map({f: k for k, f in enumerate(known)}).fillna(-1),
+                      letters % n_groups).astype(int)
+    return [Split(np.flatnonzero(groups != g), np.flatnonzero(groups == g))
+            for g in range(n_groups) if (groups == g).any()]
 
 
 def letter_folds(items: pd.DataFrame, n_splits: int) -> list[Split]:

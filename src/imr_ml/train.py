@@ -65,10 +65,12 @@ def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.
         table = load_corpus(corpus.path, reason_ids=cfg.labels.reasons, weak_labeller=labeller)
         table["corpus_kind"] = corpus.kind
         table["sample_weight"] = corpus.weight
-        tables.append(table)
         meta = read_meta(corpus.path) if corpus.kind == "synthetic" else None
         if meta is not None:
             metas.append(meta)
+            family = meta.groupby("letter_id")["style_family"].first()
+            table["style_family"] = table["letter_id"].map(family)
+        tables.append(table)
     items = pd.concat(tables, ignore_index=True)
     duplicated = items.duplicated(["letter_id", "item_index"])
     if duplicated.any():
