@@ -324,6 +324,14 @@ def test_invalid_token_pattern_is_reported(tmp_path):
         ReasonLabeller(patterns_path=path)
 
 
+def test_counting_a_stream_leaves_the_vocabulary_as_it_was(labeller):
+    before = len(labeller.nlp.vocab.strings)
+    novel = [f"There is no documentation of zq{k} improvement with wx{k}." for k in range(50)]
+    counts = labeller.count_many(novel)
+    assert all(row[REASONS.index(NFI)] == 1 for row in counts)
+    assert len(labeller.nlp.vocab.strings) == before
+
+
 def test_shared_labeller_is_built_once_per_label_set(labeller):
     assert shared_labeller(REASONS) is labeller is default_labeller()
     subset = shared_labeller((NI, NFI))

@@ -148,7 +148,7 @@ class CharNgrams:
     Same features as "char_wb" (lowercased; each word padded with a space either side).
     """
 
-    MAX_WORDS = 200_000  # words remembered (a few tens of MB at most)
+    MAX_WORDS = 20_000  # words remembered (~15 MB); rarer words are sliced each time
 
     def __init__(self, ngram_range: tuple[int, int] = (3, 5)) -> None:
         self.ngram_range = tuple(ngram_range)

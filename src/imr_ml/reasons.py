@@ -768,11 +768,16 @@ class ReasonLabeller:
         return self.nlp(_normalise(rationale if isinstance(rationale, str) else "")[0])
 
     def _docs(self, rationales: Iterable[str], batch_size: int) -> Iterator[tuple[str, Doc]]:
-        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text)."""
+        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text).
+
+        Inside a spaCy memory zone, so the strings of a long stream of rationales do not
+        pile up in the vocabulary (the Docs must not outlive the iteration).
+        """
         texts = ((text, text) for text in (_normalise(r if isinstance(r, str) else "")[0]
                                            for r in rationales))
-        for doc, text in self.nlp.pipe(texts, batch_size=batch_size, as_tuples=True):
-            yield text, doc
+        with self.nlp.memory_zone():
+            for doc, text in self.nlp.pipe(texts, batch_size=batch_size, as_tuples=True):
+                yield text, doc
 
     def _hits_many(self, rationales: Iterable[str], batch_size: int,
                    with_verdict: bool = True) -> Iterator[list[_Hit]]:
