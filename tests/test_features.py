@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from imr_ml.config import FeaturesConfig
 from imr_ml.features import (
     CharNgrams,
+    CharTfidf,
     add_rule_columns,
     build_features,
     mark_negation,
@@ -109,9 +110,20 @@ def test_char_ngrams_are_char_wb_ngrams(ngram_range):
         assert Counter(analyzer(text)) == Counter(reference(text)), text
 
 
-def test_char_ngrams_pickle_without_their_memory():
-    analyzer = CharNgrams((3, 4))
-    analyzer(UPHELD)
-    copy = pickle.loads(pickle.dumps(analyzer))
-    assert copy.ngram_range == (3, 4) and copy(OVERTURNED) == analyzer(OVERTURNED)
-    assert len(pickle.dumps(analyzer)) < 200
+def test_char_tfidf_equals_tfidf_vectorizer_char_wb():
+    train = [UPHELD, OVERTURNED, "No documentation of improvement.", "Twelve sessions exceed."]
+    new = [OVERTURNED + " Unseen wordz here.", "", "a", "Ünïcode ß İ"]
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2,
+                                max_features=300, sublinear_tf=True).fit(train)
+    fast = CharTfidf((3, 5), min_df=2, max_features=300).fit(train)
+    assert list(fast.get_feature_names_out()) == list(reference.get_feature_names_out())
+    for texts in (train, new, new):  # the second `new`: from remembered words
+        assert abs(fast.transform(texts) - reference.transform(texts)).max() < 1e-12
+
+
+def test_char_tfidf_pickles_without_its_memory():
+    fast = CharTfidf((3, 4)).fit([UPHELD, OVERTURNED])
+    assert fast._rows
+    copy = pickle.loads(pickle.dumps(fast))
+    assert copy._rows == {}
+    assert abs(copy.transform([UPHELD]) - fast.transform([UPHELD])).max() == 0
