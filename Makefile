@@ -7,7 +7,7 @@ RUN := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-dev
 CONFIG ?= configs/default.yaml
 
-.PHONY: setup test bench train data samples experiments ui notebook lint clean
+.PHONY: setup test bench train data samples experiments select ui notebook lint clean
 
 setup: $(STAMP)
 
@@ -51,6 +51,9 @@ ui: $(RUN)
 
 experiments: data
 	$(BIN)/python -m imr_ml.experiments experiments/*.yaml --out experiments/RESULTS.md
+
+select: data
+	$(BIN)/python -m imr_ml.experiments --select experiments/*.yaml --out experiments/SELECTION.md
 
 notebook: $(STAMP)
 	$(BIN)/jupyter lab notebooks/inspect_feature_weights.ipynb

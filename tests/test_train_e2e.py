@@ -187,3 +187,26 @@ def test_explain_command_on_letters_and_on_text(trained, tmp_path, capsys):
     assert "decision" in record["explanations"]
     assert set(record["explanations"]) - {"decision"} == set(record["reasons_pred"])
     assert main(["explain", "--model", folder]) == 2
+
+
+def test_selection_run_never_sees_the_test_family(trained, tmp_path, monkeypatch):
+    from imr_ml import experiments
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        f"extends: {ROOT / 'configs' / 'default.yaml'}\n"
+        f"data: {{corpora: [{{path: {trained['tmp'] / 'synth'}, kind: synthetic}}]}}\n"
+        f"model: {{dir: {tmp_path / 'models'}}}\n")
+    seen: list[pd.DataFrame] = []
+    real_fit = experiments.train.__globals__["ImrClassifier"].fit
+
+    def spy(self, items):
+        seen.append(items)
+        return real_fit(self, items)
+
+    monkeypatch.setattr(experiments.train.__globals__["ImrClassifier"], "fit", spy)
+    out = tmp_path / "SELECTION.md"
+    assert experiments.main(["--select", str(config), "--out", str(out)]) == 0
+    assert "tiny [validation]" in out.read_text() and "real" not in out.read_text()
+    families = set().union(*(set(items["style_family"]) for items in seen))
+    assert families == {0, 1}  # family 2 (the test family) never trained on

@@ -67,6 +67,8 @@ class ClassifierConfig(_Strict):
     class_weight: Literal["balanced"] | None = "balanced"
     calibration: Literal["sigmoid", "isotonic"] | None = "sigmoid"
     tune_thresholds: bool = False
+    # the lowest threshold whose validation F1 is within this of the best (0: the best)
+    threshold_tolerance: float = Field(0.01, ge=0, lt=1)
     features: list[Branch] = Field(["word", "char", "item_text", "rules"], min_length=1)
 
 
@@ -85,6 +87,9 @@ class SplitsConfig(_Strict):
     # model fitted on the other style families, or letter folds where families are unknown,
     # predicts each group), then the model is refitted on all training letters.
     decision_validation: Literal["letter", "style"] = "letter"
+    # a style family whose letters are left out of training and testing alike: for choosing
+    # settings by `python -m imr_ml.experiments --select` without seeing the test family
+    exclude_family: int | None = None
     cv_folds: int = Field(5, ge=0)  # 0: no cross-validation (e.g. for quick ablations)
 
 

@@ -190,6 +190,8 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
     mlflow.set_tracking_uri(tracking_uri())
     mlflow.set_experiment(cfg.mlflow.experiment)
     items, meta = load_items(cfg)
+    if cfg.splits.exclude_family is not None and "style_family" in items:
+        items = items[items["style_family"] != cfg.splits.exclude_family].reset_index(drop=True)
     reasons = list(cfg.labels.reasons)
     if "rules" in cfg.models.decision.features + cfg.models.reasons.features:
         # counted once here, not again in every fold
