@@ -67,8 +67,9 @@ class ClassifierConfig(_Strict):
     class_weight: Literal["balanced"] | None = "balanced"
     calibration: Literal["sigmoid", "isotonic"] | None = "sigmoid"
     tune_thresholds: bool = False
-    # the lowest threshold whose validation F1 is within this of the best (0: the best)
-    threshold_tolerance: float = Field(0.01, ge=0, lt=1)
+    # tuned threshold: the lowest whose validation F1 is within this of the best (0: the
+    # best itself; experiments/threshold_low_edge.yaml tries 0.01)
+    threshold_tolerance: float = Field(0.0, ge=0, lt=1)
     features: list[Branch] = Field(["word", "char", "item_text", "rules"], min_length=1)
 
 

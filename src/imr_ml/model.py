@@ -88,11 +88,7 @@ def _proba(estimator, X) -> np.ndarray:
 
 def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float) -> float:
     """The lowest probability threshold whose (macro-)F1 on validation predictions is within
-    `tolerance` of the best (0: the best itself).
-
-    Validation letters are phrased like the training letters, so the best scores form a
-    plateau; unseen phrasing gets lower probabilities, which a low threshold allows for.
-    """
+    `tolerance` of the best (0: the best itself)."""
     if y.min() == y.max():
         return 0.5
     grid = np.round(np.linspace(0.02, 0.98, 97), 2)
