@@ -324,12 +324,19 @@ def test_invalid_token_pattern_is_reported(tmp_path):
         ReasonLabeller(patterns_path=path)
 
 
-def test_counting_a_stream_leaves_the_vocabulary_as_it_was(labeller):
-    before = len(labeller.nlp.vocab.strings)
-    novel = [f"There is no documentation of zq{k} improvement with wx{k}." for k in range(50)]
-    counts = labeller.count_many(novel)
+def test_a_stream_of_new_words_stops_growing_the_vocabulary_at_its_limit(labeller,
+                                                                          monkeypatch):
+    def novel(tag: str) -> list[str]:
+        return [f"There is no documentation of {tag}{k} improvement with {tag}w{k}."
+                for k in range(50)]
+
+    monkeypatch.setattr(labeller, "max_strings", len(labeller.nlp.vocab.strings) + 1)
+    labeller.count_many(novel("zq"))               # under the limit: new words are kept
+    full = len(labeller.nlp.vocab.strings)
+    assert full > labeller.max_strings
+    counts = labeller.count_many(novel("yv"))      # at the limit: they are not
     assert all(row[REASONS.index(NFI)] == 1 for row in counts)
-    assert len(labeller.nlp.vocab.strings) == before
+    assert len(labeller.nlp.vocab.strings) == full
 
 
 def test_shared_labeller_is_built_once_per_label_set(labeller):
