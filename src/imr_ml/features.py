@@ -55,8 +55,9 @@ NEGATION_WINDOW = 6
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    starts = [0, *(m.end() for m in _SENTENCE.finditer(text))]
-    ends = [*(m.start() for m in _SENTENCE.finditer(text)), len(text)]
+    breaks = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+    starts = [0, *(end for _, end in breaks)]
+    ends = [*(start for start, _ in breaks), len(text)]
     return list(zip(starts, ends, strict=True))
 
 
@@ -145,7 +146,7 @@ def add_rule_columns(items: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame
 
 class CharNgrams:
     """The n-grams `TfidfVectorizer(analyzer="char_wb")` takes from a text: lowercased, each
-    word padded with a space either side. `words` gives them word by word."""
+    word padded with a space either side. `word` gives one word's."""
 
     def __init__(self, ngram_range: tuple[int, int] = (3, 5)) -> None:
         self.ngram_range = tuple(ngram_range)

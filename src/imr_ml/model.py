@@ -185,13 +185,9 @@ class ImrClassifier:
                              sample_weight=_weights(train))
             reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]),
                         sample_weight=_weights(upheld))
-
-        X_val = self._inputs(validation)
-        y_val = (validation["decision"] == "overturned").to_numpy()
         if cfg.splits.decision_validation == "letter":
-            decision.steps[-1] = ("clf", _calibrated(
-                decision.named_steps["clf"], cfg.models.decision.calibration,
-                decision.named_steps["features"].transform(X_val), y_val))
+            self.decision_threshold = self._validate_decision(decision, validation)
+
         val_upheld = validation[_reason_training_rows(validation)]
         features = reasons.named_steps["features"].transform(self._inputs(val_upheld))
         truth = self._binarizer().transform(val_upheld["reasons"])
@@ -200,16 +196,25 @@ class ImrClassifier:
                            for k, est in enumerate(ovr.estimators_)]
         self.decision_pipeline, self.reason_pipeline = decision, reasons
 
-        p = self.predict_proba(validation)
-        if cfg.models.decision.tune_thresholds and cfg.splits.decision_validation == "letter":
-            self.decision_threshold = _best_threshold(
-                y_val, p["p_overturned"].to_numpy(), True, cfg.models.decision.threshold_tolerance)
         if cfg.models.reasons.tune_thresholds:
+            p = self.predict_proba(val_upheld)
             for k, label in enumerate(self.reasons):
                 self.reason_thresholds[label] = _best_threshold(
-                    truth[:, k].astype(bool), p.loc[val_upheld.index, f"p_{label}"].to_numpy(),
+                    truth[:, k].astype(bool), p[f"p_{label}"].to_numpy(),
                     False, cfg.models.reasons.threshold_tolerance)
         return self
+
+    def _validate_decision(self, decision: Pipeline, validation: pd.DataFrame) -> float:
+        """Calibrate the fitted decision pipeline on the validation letters; returns the
+        threshold with the best macro-F1 there (0.5 without threshold tuning)."""
+        d = self.config.models.decision
+        X, y = self._inputs(validation), (validation["decision"] == "overturned").to_numpy()
+        decision.steps[-1] = ("clf", _calibrated(
+            decision.named_steps["clf"], d.calibration,
+            decision.named_steps["features"].transform(X), y))
+        if not d.tune_thresholds:
+            return 0.5
+        return _best_threshold(y, _proba(decision, X), True, d.threshold_tolerance)
 
     def _cross_fit_decision(self, decision: Pipeline, items: pd.DataFrame) -> float:
         """Fit the decision pipeline on all `items`, its classifier calibrated on cross-fitted
