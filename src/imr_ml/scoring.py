@@ -1,8 +1,8 @@
 """Batch scoring: letters or rationale texts → prediction rows (design §3).
 
 `Scorer` wraps a loaded `ImrClassifier`. `score_letters` streams: inputs go in chunks to
-worker processes (each loads the model once), which read each file under a time limit,
-segment and predict; rows come back in input order, so memory stays flat however many
+worker processes (forked, they share the loaded model), which read each file under a time
+limit, segment and predict; rows come back in input order, so memory stays flat however many
 letters stream through. Every input gives at least one row; a bad one gives an error row.
 """
 
@@ -68,10 +68,8 @@ def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Lett
 class Scorer:
     """Prediction rows from a model: `score_letters` (files) and `score_texts` (texts)."""
 
-    def __init__(self, model: ImrClassifier, folder: Path | None = None,
-                 explain_top_k: int = 0) -> None:
+    def __init__(self, model: ImrClassifier, explain_top_k: int = 0) -> None:
         self.model = model
-        self.folder = folder  # where worker processes load the model from
         self.explain_top_k = explain_top_k  # > 0: an `explanation` column (JSON)
         p_reasons = [f"p_{label}" for label in model.reasons]
         predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
@@ -126,12 +124,9 @@ class Scorer:
             for chunk in chunks:
                 yield from worker.score(chunk)
             return
-        if self.folder is None:
-            raise ValueError("scoring with workers needs a model loaded by load_model()")
-        self.model.warm_up()
+        self.model.warm_up()  # built once here, inherited by forked workers
         with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(self.folder, timeout, max_bytes,
-                                           self.explain_top_k)) as pool:
+                                 initargs=(self, timeout, max_bytes)) as pool:
             pending: list[Future[list[Row]]] = []
             for chunk in chunks:
                 pending.append(pool.submit(_score_in_worker, chunk))
@@ -186,9 +181,10 @@ class _Worker:
 _WORKER: _Worker | None = None
 
 
-def _init_worker(folder: Path, timeout: float | None, max_bytes: int, explain_top_k: int) -> None:
+def _init_worker(scorer: Scorer, timeout: float | None, max_bytes: int) -> None:
+    """Set up a worker process; a forked one shares the parent's `scorer` without
+    pickling or loading it again (a spawned one receives it pickled)."""
     global _WORKER
-    scorer = Scorer(ImrClassifier.load(folder), folder, explain_top_k)
     _WORKER = _Worker(scorer, timeout, max_bytes)
 
 
@@ -203,8 +199,7 @@ def load_model(ref: str | None = None, pointer: Path = LATEST, explain_top_k: in
     Models are code: only load ones you made or trust. The artefact's sha256 and package
     versions are checked before unpickling (`ModelLoadError` otherwise).
     """
-    folder = resolve(ref, pointer)
-    return Scorer(ImrClassifier.load(folder), folder, explain_top_k)
+    return Scorer(ImrClassifier.load(resolve(ref, pointer)), explain_top_k)
 
 
 def is_letter_start(row: Row) -> bool:
