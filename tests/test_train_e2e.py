@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -153,6 +154,51 @@ def test_decision_calibrated_across_style_families(trained):
     part = model.explain(items.head(3), top_k=1000)[0]["decision"]
     total = sum(c for _, c in part["toward"] + part["against"]) + part["intercept"]
     assert total == pytest.approx(part["score"])
+
+
+def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatch):
+    """With `threshold_corpus`, each fold of that corpus's letters is predicted by a decision
+    model fitted and calibrated without them, and the threshold is the best on those."""
+    from imr_ml import model as model_module
+    from imr_ml.model import ImrClassifier
+
+    items = trained["items"].assign(corpus_kind="synthetic")
+    items.loc[items["style_family"] == 1, "corpus_kind"] = "real"
+    cfg = trained["cfg"].model_copy(update={"splits": trained["cfg"].splits.model_copy(
+        update={"threshold_corpus": "real", "threshold_folds": 3})})
+    fitted_on: list[set[str]] = []
+    fit_decision = ImrClassifier._fit_decision
+
+    def spy(self, decision, train, validation):
+        fitted_on.append(set(train["letter_id"]) | set(validation["letter_id"]))
+        return fit_decision(self, decision, train, validation)
+
+    tuned: list[tuple[np.ndarray, np.ndarray]] = []   # decision thresholds' (y, p)
+    best = model_module._best_threshold
+
+    def record(y, p, macro, tolerance):
+        if macro:
+            tuned.append((y, p))
+        return best(y, p, macro, tolerance)
+
+    monkeypatch.setattr(ImrClassifier, "_fit_decision", spy)
+    monkeypatch.setattr(model_module, "_best_threshold", record)
+    model = ImrClassifier(cfg).fit(items)
+
+    real_letters = set(items.loc[items["corpus_kind"] == "real", "letter_id"])
+    assert len(fitted_on) == 4 and fitted_on[0] == set(items["letter_id"])
+    held = [fitted_on[0] - seen for seen in fitted_on[1:]]
+    assert all(h and h <= real_letters for h in held)
+    assert set().union(*held) == real_letters and sum(map(len, held)) == len(real_letters)
+    y, p = tuned[-1]     # after the final model's validation letters, the real letters
+    assert len(y) == (items["corpus_kind"] == "real").sum()
+    assert model.decision_threshold == best(y, p, True, 0.0)
+
+
+def test_threshold_corpus_needs_letter_validation():
+    with pytest.raises(ValueError, match="threshold_corpus"):
+        load_config(ROOT / "configs" / "default.yaml",
+                    ["splits.threshold_corpus=real", "splits.decision_validation=style"])
 
 
 def test_evaluate_command_on_a_model(trained, tmp_path, capsys):

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from imr_ml.metrics import REQUIRED_REASONS
 
@@ -88,10 +89,23 @@ class SplitsConfig(_Strict):
     # model fitted on the other style families, or letter folds where families are unknown,
     # predicts each group), then the model is refitted on all training letters.
     decision_validation: Literal["letter", "style"] = "letter"
+    # A corpus kind (e.g. real) whose letters set the decision threshold, where the training
+    # data has some: each of `threshold_folds` letter folds of that kind is predicted by a
+    # decision model fitted and calibrated without it, and the threshold is the one with the
+    # best macro-F1 on those predictions. Unset: the validation letters set it.
+    threshold_corpus: Literal["synthetic", "real"] | None = None
+    threshold_folds: int = Field(5, ge=2)
     # a style family whose letters are left out of training and testing alike: for choosing
     # settings by `python -m imr_ml.experiments --select` without seeing the test family
     exclude_family: int | None = None
     cv_folds: int = Field(5, ge=0)  # 0: no cross-validation (e.g. for quick ablations)
+
+    @model_validator(mode="after")
+    def _one_threshold_source(self) -> SplitsConfig:
+        if self.threshold_corpus and self.decision_validation == "style":
+            raise ValueError("threshold_corpus sets the threshold of decision_validation: "
+                             "letter; with decision_validation: style, leave it unset")
+        return self
 
 
 class MlflowConfig(_Strict):

@@ -1,7 +1,8 @@
 """`ImrClassifier`: the decision and reason pipelines, their label set and metadata.
 
 - decision: TF-IDF features of the masked reasoning → calibrated linear classifier, with a
-  threshold on P(overturned) tuned for macro-F1 on validation letters;
+  threshold on P(overturned) tuned for macro-F1 on validation letters (or on cross-fitted
+  predictions for one corpus's letters, `splits.threshold_corpus`);
 - reasons: TF-IDF features of the rationale → one-vs-rest calibrated linear classifiers,
   trained on upheld items, with per-label thresholds tuned on validation letters.
 
@@ -37,7 +38,7 @@ from sklearn.svm import LinearSVC
 from imr_ml.config import ClassifierConfig, Config
 from imr_ml.features import add_rule_columns, build_features, rule_columns
 from imr_ml.metrics import decision_metrics
-from imr_ml.splits import letter_split, phrasing_folds
+from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
@@ -169,7 +170,9 @@ class ImrClassifier:
         The reasons model is fitted on most of its letters; the rest (validation letters,
         `splits.validation_size`) calibrate its probabilities and tune its thresholds. The
         decision model does the same, or with `splits.decision_validation: style` is
-        calibrated and thresholded on predictions for phrasing it was not fitted on.
+        calibrated and thresholded on predictions for phrasing it was not fitted on; with
+        `splits.threshold_corpus`, its threshold comes from cross-fitted predictions for the
+        letters of that corpus.
         """
         cfg = self.config
         items = items.reset_index(drop=True)  # row labels are positions from here on
@@ -181,12 +184,13 @@ class ImrClassifier:
             if cfg.splits.decision_validation == "style":
                 self.decision_threshold = self._cross_fit_decision(decision, items)
             else:
-                decision.fit(self._inputs(train), train["decision"] == "overturned",
-                             sample_weight=_weights(train))
+                self.decision_threshold = self._fit_decision(decision, train, validation)
+                target = self._threshold_items(items)
+                if cfg.models.decision.tune_thresholds and target["letter_id"].nunique() > 1:
+                    self.decision_threshold = self._cross_fitted_threshold(
+                        target, train, validation)
             reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]),
                         sample_weight=_weights(upheld))
-        if cfg.splits.decision_validation == "letter":
-            self.decision_threshold = self._validate_decision(decision, validation)
 
         val_upheld = validation[_reason_training_rows(validation)]
         features = reasons.named_steps["features"].transform(self._inputs(val_upheld))
@@ -204,10 +208,13 @@ class ImrClassifier:
                     False, cfg.models.reasons.threshold_tolerance)
         return self
 
-    def _validate_decision(self, decision: Pipeline, validation: pd.DataFrame) -> float:
-        """Calibrate the fitted decision pipeline on the validation letters; returns the
-        threshold with the best macro-F1 there (0.5 without threshold tuning)."""
+    def _fit_decision(self, decision: Pipeline, train: pd.DataFrame,
+                      validation: pd.DataFrame) -> float:
+        """Fit the decision pipeline on `train` and calibrate it on the validation letters;
+        returns the threshold with the best macro-F1 there (0.5 without threshold tuning)."""
         d = self.config.models.decision
+        decision.fit(self._inputs(train), train["decision"] == "overturned",
+                     sample_weight=_weights(train))
         X, y = self._inputs(validation), (validation["decision"] == "overturned").to_numpy()
         decision.steps[-1] = ("clf", _calibrated(
             decision.named_steps["clf"], d.calibration,
@@ -215,6 +222,30 @@ class ImrClassifier:
         if not d.tune_thresholds:
             return 0.5
         return _best_threshold(y, _proba(decision, X), True, d.threshold_tolerance)
+
+    def _threshold_items(self, items: pd.DataFrame) -> pd.DataFrame:
+        """The items of `splits.threshold_corpus` (none where unset)."""
+        kind = self.config.splits.threshold_corpus
+        if kind is None or "corpus_kind" not in items:
+            return items.iloc[:0]
+        return items[items["corpus_kind"] == kind]
+
+    def _cross_fitted_threshold(self, target: pd.DataFrame, train: pd.DataFrame,
+                                validation: pd.DataFrame) -> float:
+        """The threshold with the best macro-F1 on cross-fitted predictions for the `target`
+        letters: each letter fold of them is predicted by a decision pipeline fitted and
+        calibrated as the final one is, without that fold's letters."""
+        cfg = self.config
+        n_folds = min(cfg.splits.threshold_folds, target["letter_id"].nunique())
+        p = np.empty(len(target))
+        for fold in letter_folds(target, n_folds):
+            held = set(target["letter_id"].iloc[fold.test])
+            decision = self._pipelines()[0]
+            self._fit_decision(decision, train[~train["letter_id"].isin(held)],
+                               validation[~validation["letter_id"].isin(held)])
+            p[fold.test] = _proba(decision, self._inputs(target.iloc[fold.test]))
+        y = (target["decision"] == "overturned").to_numpy()
+        return _best_threshold(y, p, True, cfg.models.decision.threshold_tolerance)
 
     def _cross_fit_decision(self, decision: Pipeline, items: pd.DataFrame) -> float:
         """Fit the decision pipeline on all `items`, its classifier calibrated on cross-fitted
