@@ -1,6 +1,30 @@
-"""Make the test helpers (badinputs) importable from every test module."""
+"""Make the test helpers (badinputs) importable from every test module; shared fixtures."""
 
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_LETTERS = REPO.parent / "shared" / "real" / "letters"
+
+
+def _rationales(folder: Path) -> list[str]:
+    from imr_ml.items import segment_letters
+
+    return [row["rationale"] for _, rows in segment_letters([folder]) for row in rows
+            if row["status"] == "ok"]
+
+
+@pytest.fixture(scope="session")
+def sample_rationales() -> list[str]:
+    """The rationales of the committed sample letters (data/samples)."""
+    return _rationales(REPO / "data" / "samples" / "letters")
+
+
+@pytest.fixture(scope="session")
+def real_rationales() -> list[str]:
+    """The rationales of the real letters of ../shared/real, or none where absent."""
+    return _rationales(REAL_LETTERS) if REAL_LETTERS.is_dir() else []

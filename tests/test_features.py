@@ -11,8 +11,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from imr_ml.config import FeaturesConfig
 from imr_ml.features import (
+    CONCLUDING_SENTENCES,
+    CONCLUDING_VERDICT,
+    VERDICT,
     CharNgrams,
     CharTfidf,
+    _sentence_spans,
+    _verdict_flags,
     add_rule_columns,
     build_features,
     mark_negation,
@@ -51,6 +56,27 @@ def test_verdict_spans_are_what_the_mask_removes(text):
         last = end
     kept.append(text[last:])
     assert " ".join(" ".join(kept).split()) == " ".join(mask_verdicts(text).split())
+
+
+def _flags_by_regex(text: str) -> list[tuple[int, int, bool]]:
+    """The verdict flags as the regexes define them (no word prefilter)."""
+    spans = _sentence_spans(text)
+    last = len(spans) - CONCLUDING_SENTENCES
+    return [(s, e, bool(VERDICT.search(text[s:e])
+                        or (i >= last and CONCLUDING_VERDICT.search(text[s:e]))))
+            for i, (s, e) in enumerate(spans)]
+
+
+def test_verdict_word_prefilter_changes_no_flag(sample_rationales, real_rationales):
+    """Sentences are searched only when they hold a verdict word; the flags are the same,
+    in ASCII text (any case) and in text where case-folding is not ASCII ("İ", "K")."""
+    texts = [UPHELD, OVERTURNED, UPHELD.upper(), OVERTURNED.lower(), "", "No sentence end",
+             "Non-certification is UPHELD. Pain is 7/10. The REQUESTED MRI was Not Approved.",
+             "The request is medİcally necessary. The requeſt was authorized.",
+             "The overturned \u212aey finding. It is Medically Reasonable."]
+    texts += [t.replace("medically", "Medically\n") for t in texts]
+    for text in texts + sample_rationales + real_rationales:
+        assert _verdict_flags(text) == _flags_by_regex(text), text
 
 
 def test_negation_scope_marks_words_until_punctuation_or_contrast():

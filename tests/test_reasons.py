@@ -26,7 +26,6 @@ from imr_ml.reasons import (
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 NFI, EGQ, NI, NR, OTHER = REASONS
 
@@ -259,17 +258,11 @@ def test_patterns_load_into_a_validating_matcher(labeller):
     assert all(patterns.phrases.values())
 
 
-def _sample_rationales() -> list[str]:
-    from imr_ml.items import segment_letters
-
-    letters = sorted((SAMPLES / "letters").glob("*.txt"))
-    return [row["rationale"] for _, rows in segment_letters(letters) for row in rows
-            if row["status"] == "ok"]
-
-
-def test_compiled_matching_equals_spacy_matcher(labeller):
+def test_compiled_matching_equals_spacy_matcher(labeller, sample_rationales,
+                                               real_rationales):
     """The speed-up compile (phrase pieces chained over gaps) changes nothing: checked on
-    the test sentences and on every rationale of the committed sample letters."""
+    the test sentences and on every rationale of the committed sample letters and of the
+    real letters (where present)."""
     patterns = labeller.patterns
     matcher = Matcher(labeller.nlp.vocab)
     for rid, pats in patterns.token_patterns.items():
@@ -280,9 +273,8 @@ def test_compiled_matching_equals_spacy_matcher(labeller):
               "body part."),
              "The provider did not specify the requested body part or the total number.",
              "The request was not deemed to be medically necessary."]
-    rationales = _sample_rationales()
-    assert len(rationales) > 50
-    for text in ALL_TEXTS + extra + rationales:
+    assert len(sample_rationales) > 50
+    for text in ALL_TEXTS + extra + sample_rationales + real_rationales:
         doc = labeller.nlp(" ".join(text.split()))
         want = {(strings[k], s, e) for k, s, e in matcher(doc)}
         got = {m for m in labeller._compiled(doc) if m[0] in patterns.token_patterns}

@@ -44,6 +44,11 @@ CONCLUDING_VERDICT = re.compile(
     re.IGNORECASE,
 )
 CONCLUDING_SENTENCES = 2
+# Words that every match of VERDICT, and of CONCLUDING_VERDICT, contains (lower-cased). In
+# ASCII text (where IGNORECASE is plain ASCII case-folding) a sentence without any of them
+# cannot match, so most sentences need no regex search.
+_VERDICT_WORDS = ("medical", "certif", "upheld", "overturned")
+_CONCLUDING_WORDS = ("request",)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
 NEGATION_CUES = frozenset([
     "no", "not", "non", "never", "without", "nor", "neither", "none", "lack", "lacks",
@@ -65,10 +70,17 @@ def _verdict_flags(text: str) -> list[tuple[int, int, bool]]:
     """Each sentence's (start, end) and whether it states the verdict."""
     spans = _sentence_spans(text)
     last = len(spans) - CONCLUDING_SENTENCES
+    lower = text.lower() if text.isascii() else None
+
+    def may_match(words: tuple[str, ...], start: int, end: int) -> bool:
+        return lower is None or any(lower.find(w, start, end) >= 0 for w in words)
+
     flags = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        verdict = VERDICT.search(sentence) or (i >= last and CONCLUDING_VERDICT.search(sentence))
+        verdict = (may_match(_VERDICT_WORDS, start, end) and VERDICT.search(sentence)) or (
+            i >= last and may_match(_CONCLUDING_WORDS, start, end)
+            and CONCLUDING_VERDICT.search(sentence))
         flags.append((start, end, bool(verdict)))
     return flags
 

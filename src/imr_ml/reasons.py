@@ -649,6 +649,11 @@ def _to_original(pos: int, norm_anchor: list[int], orig_anchor: list[int]) -> in
     return orig_anchor[i] + pos - norm_anchor[i]
 
 
+def _collapse(text: str) -> str:
+    """The text of :func:`_normalise` without its anchors, faster."""
+    return _WHITESPACE.sub(" ", text.translate(_CHARMAP))
+
+
 # --------------------------------------------------------------------------- labeller
 class ReasonLabeller:
     """Rule-based multi-label denial-reason labeller (see the module docstring).
@@ -767,7 +772,7 @@ class ReasonLabeller:
 
     # ----------------------------------------------------------------- internals
     def _doc(self, rationale: str) -> Doc:
-        return self.nlp(_normalise(rationale if isinstance(rationale, str) else "")[0])
+        return self.nlp(_collapse(rationale if isinstance(rationale, str) else ""))
 
     def _docs(self, rationales: Iterable[str], batch_size: int) -> Iterator[tuple[str, Doc]]:
         """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text).
@@ -777,7 +782,7 @@ class ReasonLabeller:
         runs in a spaCy memory zone, so a long stream's rare words do not pile up. The Docs
         must not outlive the iteration.
         """
-        texts = ((text, text) for text in (_normalise(r if isinstance(r, str) else "")[0]
+        texts = ((text, text) for text in (_collapse(r if isinstance(r, str) else "")
                                            for r in rationales))
         full = len(self.nlp.vocab.strings) >= self.max_strings
         with self.nlp.memory_zone() if full else contextlib.nullcontext():
