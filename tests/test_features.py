@@ -16,10 +16,12 @@ from imr_ml.features import (
     VERDICT,
     CharNgrams,
     CharTfidf,
+    WordTfidf,
     _sentence_spans,
     _verdict_flags,
     add_rule_columns,
     build_features,
+    fast_word_tfidf,
     mark_negation,
     mask_verdicts,
     rule_columns,
@@ -153,3 +155,42 @@ def test_char_tfidf_pickles_without_its_memory():
     copy = pickle.loads(pickle.dumps(fast))
     assert copy._rows == {}
     assert abs(copy.transform([UPHELD]) - fast.transform([UPHELD])).max() == 0
+
+
+def _identical(a, b) -> bool:
+    """Same sparse matrix to the bit: type, structure, index and value types, values."""
+    return (type(a) is type(b) and a.shape == b.shape and a.indices.dtype == b.indices.dtype
+            and a.data.dtype == b.data.dtype and (a.indptr == b.indptr).all()
+            and (a.indices == b.indices).all() and (a.data == b.data).all())
+
+
+@pytest.mark.parametrize("params", [
+    {"ngram_range": (1, 2), "lowercase": False, "token_pattern": r"\S+", "sublinear_tf": True},
+    {"ngram_range": (1, 1)},
+    {"ngram_range": (2, 3), "stop_words": "english", "binary": True},
+    {"ngram_range": (1, 2), "min_df": 2, "max_features": 40, "norm": None},
+])
+def test_word_tfidf_equals_tfidf_vectorizer(params, sample_rationales):
+    train = sample_rationales[:60]
+    new = [*sample_rationales[60:], "", "Ünïcode ß İ x  y\tz", UPHELD + " " + UPHELD]
+    reference = TfidfVectorizer(**params).fit(train)
+    fast = WordTfidf.of(reference)
+    assert type(fast) is WordTfidf and fast.get_params() == reference.get_params()
+    for texts in (train, new, [mark_negation(t) for t in new]):
+        assert _identical(fast.transform(texts), reference.transform(texts))
+    assert _identical(pickle.loads(pickle.dumps(fast)).transform(new), reference.transform(new))
+
+
+def test_fast_word_tfidf_swaps_fitted_vectorizers_and_changes_no_value():
+    items = add_rule_columns(pd.DataFrame({
+        "rationale": [UPHELD, OVERTURNED] * 3, "item_text": ["physical therapy", "MRI"] * 3}),
+        REASONS)
+    cfg = FeaturesConfig(word={"ngram_range": [1, 2], "min_df": 1},
+                         item_text={"ngram_range": [1, 1], "min_df": 1})
+    features = build_features(cfg, ["word", "item_text", "rules"], REASONS, decision=True)
+    before = features.fit_transform(items)
+    assert fast_word_tfidf(features) is features
+    kinds = [type(part.steps[-1][1] if hasattr(part, "steps") else part)
+             for _, part, _ in features.transformers_]
+    assert kinds.count(WordTfidf) == 2
+    assert _identical(features.transform(items), before)

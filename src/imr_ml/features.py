@@ -14,7 +14,7 @@ Two text treatments carry what plain bag-of-words misses here:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted
 
 from imr_ml.config import FeaturesConfig
 
@@ -242,6 +243,69 @@ class CharTfidf(TransformerMixin, BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _rows={})
+
+
+class WordTfidf(TfidfVectorizer):
+    """`TfidfVectorizer` whose `transform` counts word n-grams faster: same matrix.
+
+    sklearn counts each n-gram with a dictionary update in Python; here a text's n-grams are
+    made with `map` and looked up with `map(vocabulary.get, ...)`, and a batch's counts are
+    summed by one sparse matrix construction. Other analyzers use sklearn's `transform`.
+    """
+
+    @classmethod
+    def of(cls, fitted: TfidfVectorizer) -> WordTfidf:
+        """A WordTfidf with the fitted state of a TfidfVectorizer."""
+        new = cls.__new__(cls)
+        new.__dict__.update(fitted.__dict__)
+        return new
+
+    def transform(self, raw_documents: Any) -> sp.csr_matrix:
+        if self.analyzer != "word" or isinstance(raw_documents, str):
+            return super().transform(raw_documents)
+        check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
+        self._check_vocabulary()
+        counts = self._counts(raw_documents)
+        if self.binary:
+            counts.data.fill(1)
+        return self._tfidf.transform(counts, copy=False)
+
+    def _counts(self, raw_documents: Iterable[Any]) -> sp.csr_matrix:
+        """Word n-gram counts, as sklearn's `_count_vocab` (sorted indices, no zeros)."""
+        vocabulary = self.vocabulary_
+        preprocess, tokenize = self.build_preprocessor(), self.build_tokenizer()
+        stop_words = self.get_stop_words()
+        low, high = self.ngram_range
+        columns: list[int] = []
+        indptr = [0]
+        for doc in raw_documents:
+            tokens = tokenize(preprocess(self.decode(doc)))
+            if stop_words is not None:
+                tokens = [w for w in tokens if w not in stop_words]
+            grams = list(tokens) if low == 1 else []
+            for n in range(max(low, 2), high + 1):
+                grams += map(" ".join, zip(*(tokens[k:] for k in range(n))))
+            columns += [j for j in map(vocabulary.get, grams) if j is not None]
+            indptr.append(len(columns))
+        counts = sp.csr_matrix(
+            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=np.int64),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(indptr) - 1, len(vocabulary)))
+        counts.sum_duplicates()
+        return counts
+
+
+def fast_word_tfidf(estimator: Any) -> Any:
+    """The estimator with each fitted `TfidfVectorizer` inside it (in pipelines and column
+    transformers, swapped in place) replaced by its `WordTfidf`: same output, faster."""
+    if type(estimator) is TfidfVectorizer:
+        return WordTfidf.of(estimator)
+    if isinstance(estimator, Pipeline):
+        estimator.steps = [(name, fast_word_tfidf(step)) for name, step in estimator.steps]
+    elif isinstance(estimator, ColumnTransformer) and hasattr(estimator, "transformers_"):
+        estimator.transformers_ = [(name, fast_word_tfidf(part), columns)
+                                   for name, part, columns in estimator.transformers_]
+    return estimator
 
 
 def scaled_log1p(counts: np.ndarray, scale: float = 1.0) -> np.ndarray:

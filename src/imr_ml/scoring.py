@@ -22,6 +22,7 @@ from types import FrameType
 import pandas as pd
 import pyarrow as pa
 
+from imr_ml.features import fast_word_tfidf
 from imr_ml.items import Row, segment_batch
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, LetterError, iter_paths, read_letter
 from imr_ml.model import ImrClassifier
@@ -69,6 +70,8 @@ class Scorer:
     """Prediction rows from a model: `score_letters` (files) and `score_texts` (texts)."""
 
     def __init__(self, model: ImrClassifier, explain_top_k: int = 0) -> None:
+        fast_word_tfidf(model.decision_pipeline)  # same predictions, faster (in place)
+        fast_word_tfidf(model.reason_pipeline)
         self.model = model
         self.explain_top_k = explain_top_k  # > 0: an `explanation` column (JSON)
         p_reasons = [f"p_{label}" for label in model.reasons]
