@@ -448,8 +448,12 @@ class _Compiled:
             self.phrase_matcher.add(sid, docs)
         self._add_matcher_patterns()
         self.chains = list(dict.fromkeys(self.chains))
-        self._needs = [(chain, frozenset(chain.parts)) for chain in self.chains]
-        self.segment_ids = set(self._segments.values())
+        # Chains by the key (string hash) of their first segment, as the matchers report
+        # matches, each with its order and its segments' keys.
+        self._by_first: dict[int, list[tuple[int, _Chain, tuple[int, ...]]]] = {}
+        for order, chain in enumerate(self.chains):
+            keys = tuple(nlp.vocab.strings.add(part) for part in chain.parts)
+            self._by_first.setdefault(keys[0], []).append((order, chain, keys))
 
     def _add_pattern(self, rid: str, pat: list[dict[str, Any]]) -> None:
         segments: list[list[dict[str, Any]]] = [[]]
@@ -562,25 +566,22 @@ class _Compiled:
 
     def __call__(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(rule id, start, end) matches, greedy-longest per rule like Matcher(greedy=...)."""
-        strings = doc.vocab.strings
-        found: dict[str, list[tuple[int, int]]] = {}
+        found: dict[int, list[tuple[int, int]]] = {}
         matches = self.phrase_matcher(doc)
         if len(self.matcher):
             matches = itertools.chain(matches, self.matcher(doc))
         for key, start, end in matches:
-            found.setdefault(strings[key], []).append((start, end))
-        if not found:
-            return []
-        by_start: dict[str, dict[int, list[int]]] = {}
+            found.setdefault(key, []).append((start, end))
+        # the chains all of whose segments matched, in order
+        chains = sorted(entry for key in found for entry in self._by_first.get(key, ())
+                        if all(map(found.__contains__, entry[2])))
+        by_start: dict[int, dict[int, list[int]]] = {}
         values: dict[str, list[int]] = {}
         n = len(doc)
         per_rule: dict[str, set[tuple[int, int]]] = {}
-        found_ids = found.keys()
-        for chain, needs in self._needs:
-            if not needs <= found_ids:
-                continue
-            frontier = found[chain.parts[0]]
-            for gap, part in zip(chain.gaps, chain.parts[1:], strict=True):
+        for _, chain, keys in chains:
+            frontier = found[keys[0]]
+            for gap, part in zip(chain.gaps, keys[1:], strict=True):
                 if part not in by_start:
                     index: dict[int, list[int]] = {}
                     for s, e in found[part]:
