@@ -51,7 +51,7 @@ import itertools
 import json
 import re
 import warnings
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -553,14 +553,16 @@ class _Compiled:
             if attr and attr not in values:
                 values[attr] = doc.to_array(attr).tolist()
             vals = values.get(attr)
+            low, high, ids, negate = gap.low, gap.high, gap.ids, gap.negate
             reached: set[int] = set()
             for begin in ends:
-                last = n if gap.high is None else min(n, begin + gap.high)
-                for q in range(begin, last + 1):
-                    if q - begin >= gap.low:
-                        reached.add(q)
-                    if q < n and vals is not None and (vals[q] in gap.ids) == gap.negate:
-                        break
+                stop = n if high is None else min(n, begin + high)
+                if vals is not None:
+                    for q in range(begin, stop):  # the gap ends at the first token failing
+                        if (vals[q] in ids) == negate:
+                            stop = q
+                            break
+                reached.update(range(begin + low, stop + 1))
             ends = sorted(reached)
         return ends
 
@@ -733,7 +735,7 @@ class ReasonLabeller:
         full, reduced = [], []
         for text, doc in self._docs(rationales, batch_size):
             matches = self._compiled(doc) if len(doc) else []
-            units: dict[str, np.ndarray] = {}
+            units: dict[str, list[int]] = {}
             full.append(self._row(self._counts(self._hits(doc, matches=matches, units=units))))
             kept = _outside(doc, matches, leave_out(text))
             reduced.append(self._row(self._counts(self._hits(doc, matches=kept, units=units))))
@@ -798,15 +800,21 @@ class ReasonLabeller:
     def _row(self, counts: dict[str, int]) -> list[int]:
         return [counts[lab] for lab in self.labels]
 
-    def _unit_ids(self, doc: Doc, unit: str) -> np.ndarray:
-        """Index of the unit (sentence, clause ...) of every token."""
+    def _unit_ids(self, doc: Doc, unit: str) -> list[int]:
+        """Index of the unit (sentence, clause ...) of every token (non-decreasing).
+
+        A unit begins after a run of end tokens, and at a start word (not the first token).
+        """
         ends, starts = self._units[unit]
-        lower = doc.to_array("LOWER").tolist()   # set lookups beat np.isin on short docs
-        is_end = np.fromiter((w in ends for w in lower), dtype=bool, count=len(lower))
-        is_start = np.fromiter((w in starts for w in lower), dtype=bool, count=len(lower))
-        begins = np.zeros(len(doc), dtype=np.int64)
-        begins[1:] = (is_end[:-1] & ~is_end[1:]) | is_start[1:]
-        return np.cumsum(begins)
+        ids: list[int] = []
+        current, after_end = 0, False
+        for word in doc.to_array("LOWER").tolist():
+            is_end = word in ends
+            if ids and ((after_end and not is_end) or word in starts):
+                current += 1
+            ids.append(current)
+            after_end = is_end
+        return ids
 
     def _labels_from_counts(self, counts: dict[str, int], fallback: str | None) -> list[str]:
         found = [lab for lab in self.labels if counts.get(lab, 0) > 0]
@@ -824,7 +832,7 @@ class ReasonLabeller:
 
     def _hits(self, doc: Doc, *, with_verdict: bool = True, keep_all: bool = False,
               matches: list[tuple[str, int, int]] | None = None,
-              units: dict[str, np.ndarray] | None = None) -> list[_Hit]:
+              units: dict[str, list[int]] | None = None) -> list[_Hit]:
         """Label spans after cues, blockers and precedence (only kept ones by default).
 
         ``matches``: the doc's pattern matches, if already found (or a subset of them);
@@ -836,9 +844,9 @@ class ReasonLabeller:
             matches = self._compiled(doc)
         if not matches:
             return []
-        unit_of: dict[str, np.ndarray] = {} if units is None else units
+        unit_of: dict[str, list[int]] = {} if units is None else units
 
-        def unit(name: str) -> np.ndarray:
+        def unit(name: str) -> list[int]:
             if name not in unit_of:
                 unit_of[name] = self._unit_ids(doc, name)
             return unit_of[name]
@@ -860,8 +868,8 @@ class ReasonLabeller:
             if context not in cues_in:
                 cues_in[context] = {}
                 for cue, pos in cue_hits:
-                    cues_in[context].setdefault(int(ids[pos]), set()).add(cue)
-            return cues_in[context].get(int(ids[start]), set())
+                    cues_in[context].setdefault(ids[pos], set()).add(cue)
+            return cues_in[context].get(ids[start], set())
 
         blocks: list[tuple[Rule, int, int]] = []
         spans: list[tuple[Rule, int, int]] = []
@@ -876,8 +884,8 @@ class ReasonLabeller:
                     start, end = 0, len(doc)
                 elif rule.scope != "overlap":
                     ids = unit(rule.scope)
-                    start = int(np.searchsorted(ids, ids[start], side="left"))
-                    end = int(np.searchsorted(ids, ids[end - 1], side="right"))
+                    start = bisect_left(ids, ids[start])
+                    end = bisect_right(ids, ids[end - 1])
                 blocks.append((rule, start, end))
             else:
                 spans.append((rule, start, end))
