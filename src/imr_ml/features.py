@@ -212,11 +212,12 @@ class CharTfidf(TransformerMixin, BaseEstimator):
 
     def _counts(self, X: Sequence[str]) -> sp.csr_matrix:
         index: dict[str, int] = {}
-        rows, cols = [], []
+        rows: list[int] = []
+        cols: list[int] = []
         for i, text in enumerate(X):
-            for word in text.lower().split():
-                rows.append(i)
-                cols.append(index.setdefault(word, len(index)))
+            words = text.lower().split()
+            rows += [i] * len(words)
+            cols += [index.setdefault(word, len(index)) for word in words]
         texts_words = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
                                     shape=(len(X), len(index)))  # duplicates add up
         grams = [self._grams(word) for word in index]

@@ -58,7 +58,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -638,12 +637,12 @@ def _outside(doc: Doc, matches: list[tuple[str, int, int]],
     """The matches none of whose tokens start inside the character spans."""
     if not spans or not matches:
         return matches
-    starts = doc.to_array("IDX").astype(np.int64)
-    inside = np.zeros(len(doc), dtype=bool)
-    for begin, end in spans:
-        inside |= (starts >= begin) & (starts < end)
-    covered = np.concatenate([[0], np.cumsum(inside)])
-    return [(rid, s, e) for rid, s, e in matches if covered[e] == covered[s]]
+    starts = doc.to_array("IDX").tolist()
+    # each span's tokens, as an index range [low, high) of the (ascending) token starts
+    ranges = [(low, high) for low, high in ((bisect_left(starts, begin), bisect_left(starts, end))
+                                            for begin, end in spans) if low < high]
+    return [(rid, s, e) for rid, s, e in matches
+            if not any(low < e and s < high for low, high in ranges)]
 
 
 # --------------------------------------------------------------------------- text
