@@ -24,6 +24,7 @@ from imr_ml.features import (
     fast_word_tfidf,
     mark_negation,
     mask_verdicts,
+    prepare,
     rule_columns,
     verdict_spans,
 )
@@ -194,3 +195,18 @@ def test_fast_word_tfidf_swaps_fitted_vectorizers_and_changes_no_value():
              for _, part, _ in features.transformers_]
     assert kinds.count(WordTfidf) == 2
     assert _identical(features.transform(items), before)
+
+
+@pytest.mark.parametrize("mask", [False, True])
+def test_prepare_marks_negation_sentence_by_sentence_as_over_the_whole_text(
+        mask, sample_rationales, real_rationales):
+    """Negation marking reads each sentence once for both branches (masked and full); the
+    texts are those of marking the whole (masked) text."""
+    texts = [UPHELD, OVERTURNED, "", "No", "no no no a b c d e f g h",
+             "Not . no , without but lack x y z w v u t s. No. No!",
+             'It is not "medically necessary." No relief. (No gain.) [B.] No 5. 3.5 mg',
+             "İ is not medİcally necessary. Kelvin \u212a no more. The request is not approved"]
+    texts += sample_rationales + real_rationales
+    want = [mark_negation(mask_verdicts(t) if mask else t) for t in texts]
+    assert prepare(texts, mask=mask, negation=True) == want
+    assert prepare(texts, mask=mask, negation=True) == want  # remembered sentences

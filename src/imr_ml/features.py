@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -120,15 +121,30 @@ def mark_negation(text: str) -> str:
     return " ".join(out)
 
 
+@lru_cache(maxsize=4096)
+def _marked_sentences(text: str) -> tuple[tuple[str, bool], ...]:
+    """Each sentence's `mark_negation` and whether it states the verdict.
+
+    Sentences split the text between tokens, and each but the last ends with a scope end
+    (. ! ?), so the marked text is the marked sentences joined, with or without the verdict
+    ones. Remembered for recent texts: the decision (masked) and reasons (full) branches
+    read the same rationales one after the other.
+    """
+    return tuple((mark_negation(text[start:end]), verdict)
+                 for start, end, verdict in _verdict_flags(text))
+
+
 def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) -> list[str]:
-    """Apply the configured text treatments to a column of texts."""
+    """Apply the configured text treatments to a column of texts (with negation marking:
+    `mark_negation(mask_verdicts(text))` if masked, else `mark_negation(text)`)."""
     out = []
     for text in texts:
         text = text or ""
-        if mask:
-            text = mask_verdicts(text)
         if negation:
-            text = mark_negation(text)
+            text = " ".join(words for words, verdict in _marked_sentences(text)
+                            if words and not (mask and verdict))
+        elif mask:
+            text = mask_verdicts(text)
         out.append(text)
     return out
 
