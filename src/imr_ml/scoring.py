@@ -130,6 +130,9 @@ class Scorer:
         self.model.warm_up()  # built once here, inherited by forked workers
         with ProcessPoolExecutor(workers, initializer=_init_worker,
                                  initargs=(self, timeout, max_bytes)) as pool:
+            # Fork the workers now, before the inputs are listed: a large folder's list of
+            # paths would otherwise be copied into each of them.
+            pool.submit(int).result()
             pending: list[Future[list[Row]]] = []
             for chunk in chunks:
                 pending.append(pool.submit(_score_in_worker, chunk))
