@@ -41,6 +41,20 @@ def test_concluding_verdicts_are_masked_only_at_the_end():
     assert mask_verdicts(OVERTURNED).endswith("criteria are met.")
 
 
+def test_sentences_closing_on_the_verdict_are_masked_anywhere():
+    verdicts = ["The concurrent request for shoulder surgery is supported.",
+                "Consequently, an EEG is not clinically indicated.",
+                "Therefore, continued ice and heat pads would not be supported at this time."]
+    reasoning = ["Manipulation under anesthesia is not recommended.",
+                 "A referral is supported when it is necessary to plan a course of care.",
+                 "The request for 12 sessions is within the recommended guidelines.",
+                 "The requested service did not specify the sessions that are being recommended.",
+                 "Pain is 7/10.", "Gait is antalgic."]
+    for verdict in verdicts:
+        text = " ".join([verdict, *reasoning])     # the verdict first: not a concluding one
+        assert mask_verdicts(text) == " ".join(reasoning)
+
+
 @pytest.mark.parametrize("text", [UPHELD, OVERTURNED, "", "No sentence end", "A. B. C."])
 def test_verdict_spans_are_what_the_mask_removes(text):
     spans = verdict_spans(text)

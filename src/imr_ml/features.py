@@ -44,6 +44,19 @@ CONCLUDING_VERDICT = re.compile(
     re.IGNORECASE,
 )
 CONCLUDING_SENTENCES = 2
+# A verdict anywhere when the sentence closes on it and is about the request or opens as a
+# conclusion: "The concurrent request for surgery is supported.", "Consequently, an EEG is
+# not clinically indicated." A guideline's own "X is not recommended." stays: it is reasoning.
+_CLOSES_ON_VERDICT = (
+    r"\b(?:is|are|was|were|be)\s+(?:not\s+|therefore\s+|also\s+)?(?:clinically\s+)?"
+    r"(?:supported|warranted|approved|authorized|substantiated|appropriate|indicated|"
+    r"recommended|established|necessary|reasonable)(?:\s+at\s+this\s+time)?\W*$"
+)
+CLOSING_VERDICT = re.compile(
+    r"(?:^\W*(?:therefore|thus|consequently|hence|accordingly|as\s+such|as\s+a\s+result|"
+    rf"due\s+to\s+this\s+fact)\b|\brequest(?:ed)?\b).*{_CLOSES_ON_VERDICT}",
+    re.IGNORECASE | re.DOTALL,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
 NEGATION_CUES = frozenset([
     "no", "not", "non", "never", "without", "nor", "neither", "none", "lack", "lacks",
@@ -68,7 +81,8 @@ def _verdict_flags(text: str) -> list[tuple[int, int, bool]]:
     flags = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        verdict = VERDICT.search(sentence) or (i >= last and CONCLUDING_VERDICT.search(sentence))
+        verdict = (VERDICT.search(sentence) or CLOSING_VERDICT.search(sentence)
+                   or (i >= last and CONCLUDING_VERDICT.search(sentence)))
         flags.append((start, end, bool(verdict)))
     return flags
 
