@@ -48,7 +48,7 @@ CONCLUDING_SENTENCES = 2
 # conclusion: "The concurrent request for surgery is supported.", "Consequently, an EEG is
 # not clinically indicated." A guideline's own "X is not recommended." stays: it is reasoning.
 _CLOSES_ON_VERDICT = (
-    r"\b(?:is|are|was|were|be)\s+(?:not\s+|therefore\s+|also\s+)?(?:clinically\s+)?"
+    r"\b(?:is|are|was|were|be)\s+(?:not\s+|therefore\s+|also\s+|likewise\s+)?(?:clinically\s+)?"
     r"(?:supported|warranted|approved|authorized|substantiated|appropriate|indicated|"
     r"recommended|established|necessary|reasonable)(?:\s+at\s+this\s+time)?\W*$"
 )
