@@ -46,11 +46,14 @@ def test_sentences_closing_on_the_verdict_are_masked_anywhere():
                 "Consequently, an EEG is not clinically indicated.",
                 "Since the surgery was deemed appropriate, the associated request was likewise "
                 "appropriate.",
+                "As the surgery is not supported, the associated request is likewise not "
+                "supported.",
                 "Therefore, continued ice and heat pads would not be supported at this time."]
     reasoning = ["Manipulation under anesthesia is not recommended.",
                  "A referral is supported when it is necessary to plan a course of care.",
                  "The request for 12 sessions is within the recommended guidelines.",
                  "The requested service did not specify the sessions that are being recommended.",
+                 "Regarding this request, the guidelines state that opioids are not recommended.",
                  "Pain is 7/10.", "Gait is antalgic."]
     for verdict in verdicts:
         text = " ".join([verdict, *reasoning])     # the verdict first: not a concluding one

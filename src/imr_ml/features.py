@@ -44,17 +44,19 @@ CONCLUDING_VERDICT = re.compile(
     re.IGNORECASE,
 )
 CONCLUDING_SENTENCES = 2
-# A verdict anywhere when the sentence closes on it and is about the request or opens as a
-# conclusion: "The concurrent request for surgery is supported.", "Consequently, an EEG is
-# not clinically indicated." A guideline's own "X is not recommended." stays: it is reasoning.
+# A verdict anywhere when the sentence closes on it and either opens as a conclusion or has
+# the request as the subject of that closing clause: "Consequently, an EEG is not clinically
+# indicated.", "The concurrent request for surgery is supported." A guideline's own "X is not
+# recommended." stays, even after "Regarding this request, ...": it is reasoning.
 _CLOSES_ON_VERDICT = (
-    r"\b(?:is|are|was|were|be)\s+(?:not\s+|therefore\s+|also\s+|likewise\s+)?(?:clinically\s+)?"
-    r"(?:supported|warranted|approved|authorized|substantiated|appropriate|indicated|"
-    r"recommended|established|necessary|reasonable)(?:\s+at\s+this\s+time)?\W*$"
+    r"\b(?:is|are|was|were|be)\s+(?:(?:not|therefore|thus|also|likewise|still)\s+){0,2}"
+    r"(?:clinically\s+)?(?:supported|warranted|approved|authorized|substantiated|appropriate|"
+    r"indicated|recommended|established|necessary|reasonable)(?:\s+at\s+this\s+time)?\W*$"
 )
 CLOSING_VERDICT = re.compile(
-    r"(?:^\W*(?:therefore|thus|consequently|hence|accordingly|as\s+such|as\s+a\s+result|"
-    rf"due\s+to\s+this\s+fact)\b|\brequest(?:ed)?\b).*{_CLOSES_ON_VERDICT}",
+    r"^\W*(?:therefore|thus|consequently|hence|accordingly|as\s+such|as\s+a\s+result|"
+    rf"due\s+to\s+this\s+fact)\b.*{_CLOSES_ON_VERDICT}"
+    rf"|\brequest(?:ed)?\b[^,;:]{{0,100}}?{_CLOSES_ON_VERDICT}",
     re.IGNORECASE | re.DOTALL,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
