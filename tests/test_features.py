@@ -44,10 +44,10 @@ def test_concluding_verdicts_are_masked_only_at_the_end():
 def test_sentences_closing_on_the_verdict_are_masked_anywhere():
     verdicts = ["The concurrent request for shoulder surgery is supported.",
                 "Consequently, an EEG is not clinically indicated.",
-                "Since the surgery was deemed appropriate, the associated request was likewise "
-                "appropriate.",
-                "As the surgery is not supported, the associated request is likewise not "
-                "supported.",
+                ("Since the surgery was deemed appropriate, the associated request was likewise "
+                 "appropriate."),
+                ("As the surgery is not supported, the associated request is likewise not "
+                 "supported."),
                 "Therefore, continued ice and heat pads would not be supported at this time."]
     reasoning = ["Manipulation under anesthesia is not recommended.",
                  "A referral is supported when it is necessary to plan a course of care.",
