@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from imr_ml.config import FeaturesConfig
 from imr_ml.features import (
+    CLOSING_VERDICT,
     CONCLUDING_SENTENCES,
     CONCLUDING_VERDICT,
     VERDICT,
@@ -49,6 +50,25 @@ def test_concluding_verdicts_are_masked_only_at_the_end():
     assert mask_verdicts(OVERTURNED).endswith("criteria are met.")
 
 
+def test_sentences_closing_on_the_verdict_are_masked_anywhere():
+    verdicts = ["The concurrent request for shoulder surgery is supported.",
+                "Consequently, an EEG is not clinically indicated.",
+                ("Since the surgery was deemed appropriate, the associated request was likewise "
+                 "appropriate."),
+                ("As the surgery is not supported, the associated request is likewise not "
+                 "supported."),
+                "Therefore, continued ice and heat pads would not be supported at this time."]
+    reasoning = ["Manipulation under anesthesia is not recommended.",
+                 "A referral is supported when it is necessary to plan a course of care.",
+                 "The request for 12 sessions is within the recommended guidelines.",
+                 "The requested service did not specify the sessions that are being recommended.",
+                 "Regarding this request, the guidelines state that opioids are not recommended.",
+                 "Pain is 7/10.", "Gait is antalgic."]
+    for verdict in verdicts:
+        text = " ".join([verdict, *reasoning])     # the verdict first: not a concluding one
+        assert mask_verdicts(text) == " ".join(reasoning)
+
+
 @pytest.mark.parametrize("text", [UPHELD, OVERTURNED, "", "No sentence end", "A. B. C."])
 def test_verdict_spans_are_what_the_mask_removes(text):
     spans = verdict_spans(text)
@@ -65,7 +85,7 @@ def _flags_by_regex(text: str) -> list[tuple[int, int, bool]]:
     """The verdict flags as the regexes define them (no word prefilter)."""
     spans = _sentence_spans(text)
     last = len(spans) - CONCLUDING_SENTENCES
-    return [(s, e, bool(VERDICT.search(text[s:e])
+    return [(s, e, bool(VERDICT.search(text[s:e]) or CLOSING_VERDICT.search(text[s:e])
                         or (i >= last and CONCLUDING_VERDICT.search(text[s:e]))))
             for i, (s, e) in enumerate(spans)]
 
@@ -76,7 +96,8 @@ def test_verdict_word_prefilter_changes_no_flag(sample_rationales, real_rational
     texts = [UPHELD, OVERTURNED, UPHELD.upper(), OVERTURNED.lower(), "", "No sentence end",
              "Non-certification is UPHELD. Pain is 7/10. The REQUESTED MRI was Not Approved.",
              "The request is medİcally necessary. The requeſt was authorized.",
-             "The overturned \u212aey finding. It is Medically Reasonable."]
+             "The overturned \u212aey finding. It is Medically Reasonable.",
+             "THEREFORE, THE MRI IS NOT SUPPORTED. The associated request is likewise İndicated."]
     texts += [t.replace("medically", "Medically\n") for t in texts]
     for text in texts + sample_rationales + real_rationales:
         assert _verdict_flags(text) == _flags_by_regex(text), text

@@ -46,11 +46,29 @@ CONCLUDING_VERDICT = re.compile(
     re.IGNORECASE,
 )
 CONCLUDING_SENTENCES = 2
-# Words that every match of VERDICT, and of CONCLUDING_VERDICT, contains (lower-cased). In
-# ASCII text (where IGNORECASE is plain ASCII case-folding) a sentence without any of them
-# cannot match, so most sentences need no regex search.
+# A verdict anywhere when the sentence closes on it and either opens as a conclusion or has
+# the request as the subject of that closing clause: "Consequently, an EEG is not clinically
+# indicated.", "The concurrent request for surgery is supported." A guideline's own "X is not
+# recommended." stays, even after "Regarding this request, ...": it is reasoning.
+_CLOSES_ON_VERDICT = (
+    r"\b(?:is|are|was|were|be)\s+(?:(?:not|therefore|thus|also|likewise|still)\s+){0,2}"
+    r"(?:clinically\s+)?(?:supported|warranted|approved|authorized|substantiated|appropriate|"
+    r"indicated|recommended|established|necessary|reasonable)(?:\s+at\s+this\s+time)?\W*$"
+)
+CLOSING_VERDICT = re.compile(
+    r"^\W*(?:therefore|thus|consequently|hence|accordingly|as\s+such|as\s+a\s+result|"
+    rf"due\s+to\s+this\s+fact)\b.*{_CLOSES_ON_VERDICT}"
+    rf"|\brequest(?:ed)?\b[^,;:]{{0,100}}?{_CLOSES_ON_VERDICT}",
+    re.IGNORECASE | re.DOTALL,
+)
+# Words that every match of VERDICT, of CONCLUDING_VERDICT and of CLOSING_VERDICT contains
+# (lower-cased). In ASCII text (where IGNORECASE is plain ASCII case-folding) a sentence
+# without any of them cannot match, so most sentences need no regex search.
 _VERDICT_WORDS = ("medical", "certif", "upheld", "overturned")
 _CONCLUDING_WORDS = ("request",)
+_CLOSING_WORDS = ("supported", "warranted", "approved", "authorized", "substantiated",
+                  "appropriate", "indicated", "recommended", "established", "necessary",
+                  "reasonable")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
 NEGATION_CUES = frozenset([
     "no", "not", "non", "never", "without", "nor", "neither", "none", "lack", "lacks",
@@ -80,9 +98,11 @@ def _verdict_flags(text: str) -> list[tuple[int, int, bool]]:
     flags = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        verdict = (may_match(_VERDICT_WORDS, start, end) and VERDICT.search(sentence)) or (
-            i >= last and may_match(_CONCLUDING_WORDS, start, end)
-            and CONCLUDING_VERDICT.search(sentence))
+        verdict = (
+            (may_match(_VERDICT_WORDS, start, end) and VERDICT.search(sentence))
+            or (may_match(_CLOSING_WORDS, start, end) and CLOSING_VERDICT.search(sentence))
+            or (i >= last and may_match(_CONCLUDING_WORDS, start, end)
+                and CONCLUDING_VERDICT.search(sentence)))
         flags.append((start, end, bool(verdict)))
     return flags
 
