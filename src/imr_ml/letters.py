@@ -198,8 +198,8 @@ def iter_paths(inputs: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def _letters_in(folder: Path) -> Iterator[Path]:
-    """The folder's letters in the order of their sorted Paths, listed as strings: a Path
-    object per file would make a 50,000-letter listing some 20 MB larger."""
+    """The folder's letters in the order of their sorted Paths, listed as strings: sorted
+    Path objects take about 20 MB more than the strings for 50,000 files (tracemalloc)."""
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
