@@ -184,11 +184,16 @@ class ImrClassifier:
             if cfg.splits.decision_validation == "style":
                 self.decision_threshold = self._cross_fit_decision(decision, items)
             else:
-                self.decision_threshold = self._fit_decision(decision, train, validation)
+                y, p = self._fit_decision(decision, train, validation)
                 target = self._threshold_items(items)
-                if cfg.models.decision.tune_thresholds and target["letter_id"].nunique() > 1:
+                d = cfg.models.decision
+                if not d.tune_thresholds:
+                    self.decision_threshold = 0.5
+                elif target["letter_id"].nunique() > 1:
                     self.decision_threshold = self._cross_fitted_threshold(
                         target, train, validation)
+                else:
+                    self.decision_threshold = _best_threshold(y, p, True, d.threshold_tolerance)
             reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]),
                         sample_weight=_weights(upheld))
 
@@ -209,19 +214,16 @@ class ImrClassifier:
         return self
 
     def _fit_decision(self, decision: Pipeline, train: pd.DataFrame,
-                      validation: pd.DataFrame) -> float:
+                      validation: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Fit the decision pipeline on `train` and calibrate it on the validation letters;
-        returns the threshold with the best macro-F1 there (0.5 without threshold tuning)."""
-        d = self.config.models.decision
+        returns their truth (overturned) and calibrated P(overturned)."""
         decision.fit(self._inputs(train), train["decision"] == "overturned",
                      sample_weight=_weights(train))
         X, y = self._inputs(validation), (validation["decision"] == "overturned").to_numpy()
         decision.steps[-1] = ("clf", _calibrated(
-            decision.named_steps["clf"], d.calibration,
+            decision.named_steps["clf"], self.config.models.decision.calibration,
             decision.named_steps["features"].transform(X), y))
-        if not d.tune_thresholds:
-            return 0.5
-        return _best_threshold(y, _proba(decision, X), True, d.threshold_tolerance)
+        return y, _proba(decision, X)
 
     def _threshold_items(self, items: pd.DataFrame) -> pd.DataFrame:
         """The items of `splits.threshold_corpus` (none where unset)."""
