@@ -646,37 +646,29 @@ def _outside(doc: Doc, matches: list[tuple[str, int, int]],
 
 
 # --------------------------------------------------------------------------- text
-def _normalise(text: str) -> tuple[str, list[int], list[int]]:
-    """Collapse whitespace runs to one space (PDF line breaks) and map typographic quotes.
+def _collapse(text: str) -> str:
+    """Collapse whitespace runs to one space (PDF line breaks) and map typographic quotes."""
+    return _WHITESPACE.sub(" ", text.translate(_CHARMAP))
 
-    Returns the text and two anchor lists (normalised position, original position) that map
-    offsets back: every collapsed run starts a new anchor.
-    """
-    text = text.translate(_CHARMAP)
-    pieces: list[str] = []
+
+def _normalise(text: str) -> tuple[str, list[int], list[int]]:
+    """`_collapse`'s text and two anchor lists (normalised position, original position) that
+    map offsets back: every collapsed run starts a new anchor (the quote map keeps lengths)."""
     norm_anchor, orig_anchor = [0], [0]
     last = out_len = 0
     for m in _WHITESPACE.finditer(text):
         if m.group() == " ":
             continue
-        pieces.append(text[last:m.start()])
-        pieces.append(" ")
         out_len += m.start() - last + 1
         last = m.end()
         norm_anchor.append(out_len)
         orig_anchor.append(last)
-    pieces.append(text[last:])
-    return "".join(pieces), norm_anchor, orig_anchor
+    return _collapse(text), norm_anchor, orig_anchor
 
 
 def _to_original(pos: int, norm_anchor: list[int], orig_anchor: list[int]) -> int:
     i = bisect_right(norm_anchor, pos) - 1
     return orig_anchor[i] + pos - norm_anchor[i]
-
-
-def _collapse(text: str) -> str:
-    """The text of :func:`_normalise` without its anchors, faster."""
-    return _WHITESPACE.sub(" ", text.translate(_CHARMAP))
 
 
 # --------------------------------------------------------------------------- labeller
