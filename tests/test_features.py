@@ -11,15 +11,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from imr_ml.config import FeaturesConfig
 from imr_ml.features import (
-    CLOSING_VERDICT,
-    CONCLUDING_SENTENCES,
-    CONCLUDING_VERDICT,
-    VERDICT,
+    _WORD,
     CharNgrams,
     CharTfidf,
     WordTfidf,
-    _sentence_spans,
-    _verdict_flags,
+    _pieces,
     add_rule_columns,
     build_features,
     fast_word_tfidf,
@@ -53,10 +49,8 @@ def test_concluding_verdicts_are_masked_only_at_the_end():
 def test_sentences_closing_on_the_verdict_are_masked_anywhere():
     verdicts = ["The concurrent request for shoulder surgery is supported.",
                 "Consequently, an EEG is not clinically indicated.",
-                ("Since the surgery was deemed appropriate, the associated request was likewise "
-                 "appropriate."),
-                ("As the surgery is not supported, the associated request is likewise not "
-                 "supported."),
+                "Therefore, the related request is not supported either.",
+                "So this associated service is appropriate.",
                 "Therefore, continued ice and heat pads would not be supported at this time."]
     reasoning = ["Manipulation under anesthesia is not recommended.",
                  "A referral is supported when it is necessary to plan a course of care.",
@@ -66,7 +60,37 @@ def test_sentences_closing_on_the_verdict_are_masked_anywhere():
                  "Pain is 7/10.", "Gait is antalgic."]
     for verdict in verdicts:
         text = " ".join([verdict, *reasoning])     # the verdict first: not a concluding one
-        assert mask_verdicts(text) == " ".join(reasoning)
+        assert mask_verdicts(text) == " ".join(reasoning), verdict
+
+
+@pytest.mark.parametrize(("sentence", "reasoning"), [
+    (("It is noted the patient has minimal deficits and given the request will exceed the "
+     "guideline criteria without any extenuating factors, the request at this time is not "
+     "medically necessary."),
+     ("It is noted the patient has minimal deficits and given the request will exceed the "
+     "guideline criteria without any extenuating factors,")),
+    (("As the patient has not failed to improve with conservative treatment the requested "
+     "diagnostic studies would not be supported at this time."),
+     "As the patient has not failed to improve with conservative treatment"),
+    (("Therefore, the request is not medically necessary, as there is no documentation of "
+     "improvement."), "as there is no documentation of improvement."),
+    (("No, the request for an MRI was not medically necessary, medically appropriate, or "
+     "indicated here."), ""),
+    (("Yes, the request for an MRI was medically necessary, medically appropriate, and "
+     "indicated here."), ""),
+    (("As the requested surgery is not medically necessary, the associated service is not "
+     "medically necessary."), ""),
+    # another item's verdict is this one's reasoning, unless in the words of medical necessity
+    (("Since the surgery was deemed appropriate, the associated request was likewise "
+     "appropriate."), "Since the surgery was deemed appropriate,"),
+    ("The surgery has been approved, so this associated service is appropriate.",
+     "The surgery has been approved,"),
+    ("As such, the request is supported.", ""),
+])
+def test_a_verdict_is_masked_as_its_clause_keeping_the_reasoning_beside_it(sentence, reasoning):
+    text = f"Pain is 7/10. {sentence} Gait is antalgic."
+    assert mask_verdicts(text) == " ".join(filter(None, ["Pain is 7/10.", reasoning,
+                                                         "Gait is antalgic."]))
 
 
 @pytest.mark.parametrize("text", [UPHELD, OVERTURNED, "", "No sentence end", "A. B. C."])
@@ -81,17 +105,8 @@ def test_verdict_spans_are_what_the_mask_removes(text):
     assert " ".join(" ".join(kept).split()) == " ".join(mask_verdicts(text).split())
 
 
-def _flags_by_regex(text: str) -> list[tuple[int, int, bool]]:
-    """The verdict flags as the regexes define them (no word prefilter)."""
-    spans = _sentence_spans(text)
-    last = len(spans) - CONCLUDING_SENTENCES
-    return [(s, e, bool(VERDICT.search(text[s:e]) or CLOSING_VERDICT.search(text[s:e])
-                        or (i >= last and CONCLUDING_VERDICT.search(text[s:e]))))
-            for i, (s, e) in enumerate(spans)]
-
-
-def test_verdict_word_prefilter_changes_no_flag(sample_rationales, real_rationales):
-    """Sentences are searched only when they hold a verdict word; the flags are the same,
+def test_verdict_word_prefilter_changes_no_piece(sample_rationales, real_rationales):
+    """Sentences are searched only when they hold a verdict word; the pieces are the same,
     in ASCII text (any case) and in text where case-folding is not ASCII ("İ", "K")."""
     texts = [UPHELD, OVERTURNED, UPHELD.upper(), OVERTURNED.lower(), "", "No sentence end",
              "Non-certification is UPHELD. Pain is 7/10. The REQUESTED MRI was Not Approved.",
@@ -100,7 +115,7 @@ def test_verdict_word_prefilter_changes_no_flag(sample_rationales, real_rational
              "THEREFORE, THE MRI IS NOT SUPPORTED. The associated request is likewise İndicated."]
     texts += [t.replace("medically", "Medically\n") for t in texts]
     for text in texts + sample_rationales + real_rationales:
-        assert _verdict_flags(text) == _flags_by_regex(text), text
+        assert _pieces(text) == _pieces(text, prefilter=False), text
 
 
 def test_negation_scope_marks_words_until_punctuation_or_contrast():
@@ -219,15 +234,21 @@ def test_fast_word_tfidf_swaps_fitted_vectorizers_and_changes_no_value():
 
 
 @pytest.mark.parametrize("mask", [False, True])
-def test_prepare_marks_negation_sentence_by_sentence_as_over_the_whole_text(
+def test_prepare_marks_negation_over_the_whole_text_then_drops_verdict_words(
         mask, sample_rationales, real_rationales):
-    """Negation marking reads each sentence once for both branches (masked and full); the
-    texts are those of marking the whole (masked) text."""
+    """Both branches read one negation marking of the text (remembered); the masked one
+    leaves out the words that start inside a verdict clause."""
     texts = [UPHELD, OVERTURNED, "", "No", "no no no a b c d e f g h",
              "Not . no , without but lack x y z w v u t s. No. No!",
              'It is not "medically necessary." No relief. (No gain.) [B.] No 5. 3.5 mg',
              "İ is not medİcally necessary. Kelvin \u212a no more. The request is not approved"]
     texts += sample_rationales + real_rationales
-    want = [mark_negation(mask_verdicts(t) if mask else t) for t in texts]
+
+    def kept(text: str) -> str:
+        spans = verdict_spans(text) if mask else []
+        words = zip(mark_negation(text).split(), _WORD.finditer(text), strict=True)
+        return " ".join(w for w, m in words if not any(a <= m.start() < b for a, b in spans))
+
+    want = [kept(t) for t in texts]
     assert prepare(texts, mask=mask, negation=True) == want
-    assert prepare(texts, mask=mask, negation=True) == want  # remembered sentences
+    assert prepare(texts, mask=mask, negation=True) == want  # remembered

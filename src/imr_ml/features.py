@@ -14,6 +14,7 @@ Two text treatments carry what plain bag-of-words misses here:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -31,36 +32,58 @@ from sklearn.utils.validation import check_is_fitted
 from imr_ml.config import FeaturesConfig
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])")
+# A sentence's clauses end at , ; : (the punctuation stays with the clause before).
+_CLAUSE_BREAK = re.compile(r"[,;:]\s*")
 # A verdict anywhere: the words of medical necessity, certification, upheld/overturned.
 VERDICT = re.compile(
     r"medically\s+(?:necessary|appropriate|reasonable)|medical\s+necessity"
     r"|\bnon-?certif|\bcertified\b|\bupheld\b|\boverturned\b",
     re.IGNORECASE,
 )
+_VERDICT_WORD = (r"(?:supported|warranted|approved|authorized|substantiated|appropriate|"
+                 r"indicated|recommended|established|necessary|reasonable)")
 # A verdict only when it concludes: "the request is (not) supported" in the last sentences;
 # earlier, such a sentence is reasoning ("the request is supported by the exam findings").
 CONCLUDING_VERDICT = re.compile(
-    r"\brequest(?:ed\s+[\w-]+)?\b[^.]{0,100}?\b(?:is|was|are|were|be)\s+"
-    r"(?:not\s+|therefore\s+)?(?:supported|warranted|approved|authorized|substantiated|"
-    r"indicated|recommended|established)\b",
+    r"\brequest(?:ed\s+[\w-]+)?\b[^.]{0,100}?\b(?P<verdict>(?:is|was|are|were|be)\s+"
+    rf"(?:not\s+|therefore\s+)?{_VERDICT_WORD})\b",
     re.IGNORECASE,
 )
 CONCLUDING_SENTENCES = 2
-# A verdict anywhere when the sentence closes on it and either opens as a conclusion or has
-# the request as the subject of that closing clause: "Consequently, an EEG is not clinically
-# indicated.", "The concurrent request for surgery is supported." A guideline's own "X is not
-# recommended." stays, even after "Regarding this request, ...": it is reasoning.
+# A sentence that closes on a verdict: "... is likewise not supported.", "... was deemed
+# not indicated.", "... is not supported either."
 _CLOSES_ON_VERDICT = (
-    r"\b(?:is|are|was|were|be)\s+(?:(?:not|therefore|thus|also|likewise|still)\s+){0,2}"
-    r"(?:clinically\s+)?(?:supported|warranted|approved|authorized|substantiated|appropriate|"
-    r"indicated|recommended|established|necessary|reasonable)(?:\s+at\s+this\s+time)?\W*$"
+    r"\b(?:is|are|was|were|be|been)\s+(?:(?:not|therefore|thus|also|likewise|still|deemed|"
+    rf"considered|found\s+to\s+be|clinically)\s+){{0,3}}{_VERDICT_WORD}"
+    r"(?:\s+(?:at\s+this\s+time|either|as\s+well))?\W*$"
 )
+CLOSES_ON_VERDICT = re.compile(_CLOSES_ON_VERDICT, re.IGNORECASE)
+ANSWER = re.compile(r"\W*(?:yes|no)\W*$", re.IGNORECASE)
+# A clause going on with the verdict before it: "..., medically appropriate, | or indicated
+# here."
+CONTINUES = re.compile(rf"\W*(?:and|or|nor)\s+(?:[\w-]+\s+){{0,2}}?{_VERDICT_WORD}\b",
+                       re.IGNORECASE)
+# A verdict anywhere when the sentence closes on it and either opens as a conclusion or has
+# the request (or the associated service) as the subject of that closing clause:
+# "Consequently, an EEG is not clinically indicated.", "The concurrent request for surgery
+# is supported." A guideline's own "X is not recommended." stays, even after "Regarding this
+# request, ...": it is reasoning.
 CLOSING_VERDICT = re.compile(
     r"^\W*(?:therefore|thus|consequently|hence|accordingly|as\s+such|as\s+a\s+result|"
     rf"due\s+to\s+this\s+fact)\b.*{_CLOSES_ON_VERDICT}"
-    rf"|\brequest(?:ed)?\b[^,;:]{{0,100}}?{_CLOSES_ON_VERDICT}",
+    r"|\b(?:request(?:ed)?|associated\s+(?:service|request|item)s?|ancillary\s+services?)\b"
+    rf"[^,;:]{{0,100}}?{_CLOSES_ON_VERDICT}",
     re.IGNORECASE | re.DOTALL,
 )
+# Where a verdict clause without punctuation before it starts: at its subject, the request
+# ("As the patient has not failed conservative care | the requested studies would not be
+# supported", "... | the associated request was likewise appropriate").
+# Fewer words than this beside a verdict clause are no reasoning but its connectives ("As
+# such, ...", "As | the requested surgery is not supported"): masked with it.
+MIN_REASONING_WORDS = 4
+_SUBJECT = re.compile(
+    r"\b(?:(?:the|this|these|that|such|said)\s+(?:[\w-]+\s+){0,2}?)?requests?(?:ed)?\b",
+    re.IGNORECASE)
 # Words that every match of VERDICT, of CONCLUDING_VERDICT and of CLOSING_VERDICT contains
 # (lower-cased). In ASCII text (where IGNORECASE is plain ASCII case-folding) a sentence
 # without any of them cannot match, so most sentences need no regex search.
@@ -86,47 +109,96 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-def _verdict_flags(text: str) -> list[tuple[int, int, bool]]:
-    """Each sentence's (start, end) and whether it states the verdict."""
+def _verdict_keys(sentence: str, concluding: bool, lower: str | None) -> list[tuple[int, int]]:
+    """Spans of the sentence's verdict statements: VERDICT's words, CLOSING_VERDICT's closing
+    clause, CONCLUDING_VERDICT's "is (not) supported" if `concluding`. `lower` (the sentence
+    lower-cased, where it is ASCII) lets sentences without a verdict word skip the regexes."""
+
+    def may_match(words: tuple[str, ...]) -> bool:
+        return lower is None or any(w in lower for w in words)
+
+    keys = [m.span() for m in VERDICT.finditer(sentence)] if may_match(_VERDICT_WORDS) else []
+    if may_match(_CLOSING_WORDS) and CLOSING_VERDICT.search(sentence):
+        keys.append(CLOSES_ON_VERDICT.search(sentence).span())
+    if concluding and may_match(_CONCLUDING_WORDS):
+        keys += [m.span("verdict") for m in CONCLUDING_VERDICT.finditer(sentence)][:1]
+    return keys
+
+
+def _verdict_clauses(sentence: str, keys: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans of a verdict sentence to mask: each clause holding a key (from the key's
+    subject, where one starts the verdict mid-clause), a clause going on with the verdict
+    before it, and a "Yes,"/"No," answering the question of the review.
+
+    What another item's verdict is ("As the surgery is not supported, | the associated
+    request is not supported either.") is this item's reasoning and stays, unless it is
+    said in VERDICT's words of medical necessity, which are masked wherever they occur.
+    """
+    cuts = [m.end() for m in _CLAUSE_BREAK.finditer(sentence)]
+    spans: list[tuple[int, int]] = []
+    for start, end in zip([0, *cuts], [*cuts, len(sentence)], strict=True):
+        inside = [k for k, _ in keys if start <= k < end]
+        if inside:
+            subjects = [m.start() for m in _SUBJECT.finditer(sentence, start, end)
+                        if m.start() <= min(inside)
+                        and len(sentence[start:m.start()].split()) >= MIN_REASONING_WORDS]
+            spans.append((max([start, *subjects[-1:]]), end))
+        elif (any(k < start < e for k, e in keys) or ANSWER.match(sentence, start, end)
+              or (spans and spans[-1][1] == start and CONTINUES.match(sentence, start, end))):
+            spans.append((start, end))
+    return spans
+
+
+def _pieces(text: str, prefilter: bool = True) -> list[tuple[int, int, bool]]:
+    """The text cut into pieces (start, end, states the verdict): sentences, and within a
+    sentence that states the verdict, its verdict clauses and the reasoning around them.
+
+    A verdict is masked as its clause (with connectives such as "Therefore,"), not its
+    sentence, because reviewers often give the finding and the verdict in one sentence
+    ("... given the request will exceed the guideline criteria without any extenuating
+    factors, the request at this time is not medically necessary."), and the finding is
+    what the decision model should read.
+    `prefilter=False` runs every regex on every sentence (the same pieces; for tests).
+    """
     spans = _sentence_spans(text)
     last = len(spans) - CONCLUDING_SENTENCES
-    lower = text.lower() if text.isascii() else None
-
-    def may_match(words: tuple[str, ...], start: int, end: int) -> bool:
-        return lower is None or any(lower.find(w, start, end) >= 0 for w in words)
-
-    flags = []
+    lower = text.lower() if prefilter and text.isascii() else None
+    pieces = []
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        verdict = (
-            (may_match(_VERDICT_WORDS, start, end) and VERDICT.search(sentence))
-            or (may_match(_CLOSING_WORDS, start, end) and CLOSING_VERDICT.search(sentence))
-            or (i >= last and may_match(_CONCLUDING_WORDS, start, end)
-                and CONCLUDING_VERDICT.search(sentence)))
-        flags.append((start, end, bool(verdict)))
-    return flags
+        keys = _verdict_keys(sentence, i >= last, lower and lower[start:end])
+        if not keys:
+            pieces.append((start, end, False))
+            continue
+        at = 0
+        for a, b in [*_verdict_clauses(sentence, keys), (len(sentence), len(sentence))]:
+            gap = sentence[at:a]
+            if gap.strip():  # reasoning, unless as short as "As such,"
+                words = len(gap.split())
+                pieces.append((start + at, start + at + len(gap.rstrip()),
+                               words < MIN_REASONING_WORDS))
+            if b > a:
+                pieces.append((start + a, start + b, True))
+            at = b
+    return pieces
 
 
 def verdict_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the text's verdict sentences (what `mask_verdicts` removes)."""
-    return [(start, end) for start, end, verdict in _verdict_flags(text) if verdict]
+    """Character spans of the text's verdict clauses (what `mask_verdicts` removes)."""
+    return [(start, end) for start, end, verdict in _pieces(text) if verdict]
 
 
 def mask_verdicts(text: str) -> str:
-    """The text without its verdict sentences."""
-    return " ".join(text[start:end] for start, end, verdict in _verdict_flags(text)
+    """The text without its verdict clauses."""
+    return " ".join(text[start:end].strip() for start, end, verdict in _pieces(text)
                     if not verdict)
 
 
-def mark_negation(text: str) -> str:
-    """Lowercased words, those in a negation's scope prefixed with `NOT_`.
-
-    A scope opens at a cue ("no", "lack", "without", ...) and closes at punctuation, a
-    contrast word, or after `NEGATION_WINDOW` words.
-    """
+def _mark(words: list[str]) -> list[str]:
+    """Lowercased words, those in a negation's scope prefixed with `NOT_`."""
     out: list[str] = []
     left = 0
-    for word in _WORD.findall(text.lower()):
+    for word in words:
         if word in SCOPE_ENDS:
             left = 0
             out.append(word)
@@ -138,31 +210,47 @@ def mark_negation(text: str) -> str:
             out.append("NOT_" + word)
         else:
             out.append(word)
-    return " ".join(out)
+    return out
+
+
+def mark_negation(text: str) -> str:
+    """The text's words lowercased, those in a negation's scope prefixed with `NOT_`.
+
+    A scope opens at a cue ("no", "lack", "without", ...) and closes at punctuation, a
+    contrast word, or after `NEGATION_WINDOW` words.
+    """
+    return " ".join(_mark([w.lower() for w in _WORD.findall(text)]))
 
 
 @lru_cache(maxsize=4096)
-def _marked_sentences(text: str) -> tuple[tuple[str, bool], ...]:
-    """Each sentence's `mark_negation` and whether it states the verdict.
+def _marked_words(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """The text's `mark_negation` words, and whether each lies in a verdict clause.
 
-    Sentences split the text between tokens, and each but the last ends with a scope end
-    (. ! ?), so the marked text is the marked sentences joined, with or without the verdict
-    ones. Remembered for recent texts: the decision (masked) and reasons (full) branches
-    read the same rationales one after the other.
+    Negation scopes are read over the whole text, then the masked view drops the verdict
+    words, so both views mark a word alike. Remembered for recent texts: the decision
+    (masked) and reasons (full) branches read the same rationales one after the other.
     """
-    return tuple((mark_negation(text[start:end]), verdict)
-                 for start, end, verdict in _verdict_flags(text))
+    matches = list(_WORD.finditer(text))
+    words = _mark([m.group().lower() for m in matches])
+    spans = verdict_spans(text)
+    starts = [start for start, _ in spans]
+    inside = []
+    for m in matches:
+        k = bisect_right(starts, m.start()) - 1
+        inside.append(k >= 0 and m.start() < spans[k][1])
+    return tuple(words), tuple(inside)
 
 
 def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) -> list[str]:
-    """Apply the configured text treatments to a column of texts (with negation marking:
-    `mark_negation(mask_verdicts(text))` if masked, else `mark_negation(text)`)."""
+    """Apply the configured text treatments to a column of texts: `mask_verdicts`, and with
+    negation marking the `mark_negation` words of the text (less its verdict clauses')."""
     out = []
     for text in texts:
         text = text or ""
         if negation:
-            text = " ".join(words for words, verdict in _marked_sentences(text)
-                            if words and not (mask and verdict))
+            words, verdict = _marked_words(text)
+            text = " ".join(w for w, v in zip(words, verdict, strict=True)
+                            if not (mask and v)) if mask else " ".join(words)
         elif mask:
             text = mask_verdicts(text)
         out.append(text)
