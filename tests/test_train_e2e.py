@@ -186,14 +186,66 @@ def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatc
     model = ImrClassifier(cfg).fit(items)
 
     real_letters = set(items.loc[items["corpus_kind"] == "real", "letter_id"])
-    assert len(fitted_on) == 4 and fitted_on[0] == set(items["letter_id"])
-    held = [fitted_on[0] - seen for seen in fitted_on[1:]]
+    assert len(fitted_on) == 4 and fitted_on[-1] == set(items["letter_id"])  # final: last
+    held = [fitted_on[-1] - seen for seen in fitted_on[:-1]]
     assert all(h and h <= real_letters for h in held)
     assert set().union(*held) == real_letters and sum(map(len, held)) == len(real_letters)
     assert len(tuned) == 1   # the real letters' predictions alone set the threshold
     y, p = tuned[0]
     assert len(y) == (items["corpus_kind"] == "real").sum()
     assert model.decision_threshold == best(y, p, True, 0.0)
+
+
+def test_threshold_corpus_weight_chosen_on_the_cross_fitted_predictions(trained, monkeypatch):
+    """Each weight of `threshold_corpus_weights` gets its own cross-fitted predictions (the
+    corpus's training items weighted so); the weight whose best threshold scores the best
+    macro-F1 is kept, with that threshold, for the final model."""
+    from imr_ml import model as model_module
+    from imr_ml.metrics import decision_metrics
+    from imr_ml.model import ImrClassifier
+
+    items = trained["items"].assign(corpus_kind="synthetic")
+    items.loc[items["style_family"] == 1, "corpus_kind"] = "real"
+    cfg = trained["cfg"].model_copy(update={"splits": trained["cfg"].splits.model_copy(
+        update={"threshold_corpus": "real", "threshold_folds": 3,
+                "threshold_corpus_weights": [1.0, 8.0]})})
+    weights_seen: list[tuple[set[float], set[float]]] = []   # (real, other) training weights
+    fit_decision = ImrClassifier._fit_decision
+
+    def spy(self, decision, train, validation):
+        real = (train["corpus_kind"] == "real").to_numpy()
+        w = model_module._weights(train)
+        weights_seen.append((set(w[real]), set(w[~real])))
+        return fit_decision(self, decision, train, validation)
+
+    tuned: list[tuple[np.ndarray, np.ndarray, float]] = []
+    best = model_module._best_threshold
+
+    def record(y, p, macro, tolerance):
+        threshold = best(y, p, macro, tolerance)
+        if macro:
+            tuned.append((y, p, threshold))
+        return threshold
+
+    monkeypatch.setattr(ImrClassifier, "_fit_decision", spy)
+    monkeypatch.setattr(model_module, "_best_threshold", record)
+    model = ImrClassifier(cfg).fit(items)
+
+    assert [real for real, _ in weights_seen] == [{1.0}] * 3 + [{8.0}] * 3 + [
+        {model.threshold_corpus_weight}]
+    assert all(other == {1.0} for _, other in weights_seen)
+    scores = [decision_metrics(np.where(y, "overturned", "upheld"),
+                               np.where(p >= t, "overturned", "upheld"))["macro_f1"]
+              for y, p, t in tuned]
+    chosen = int(np.argmax(scores))  # the first of equals
+    assert model.threshold_corpus_weight == [1.0, 8.0][chosen]
+    assert model.decision_threshold == tuned[chosen][2]
+
+
+def test_threshold_corpus_weights_need_a_threshold_corpus():
+    with pytest.raises(ValueError, match="threshold_corpus_weights"):
+        load_config(ROOT / "configs" / "default.yaml",
+                    ["splits.threshold_corpus_weights=[1, 4]"])
 
 
 def test_threshold_corpus_needs_letter_validation():

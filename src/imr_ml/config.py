@@ -94,6 +94,11 @@ class SplitsConfig(_Strict):
     # best macro-F1 on those predictions. Unset: the validation letters set it.
     threshold_corpus: Literal["synthetic", "real"] | None = None
     threshold_folds: int = Field(5, ge=2)
+    # Sample weights for that corpus's items in the decision model, chosen by the same
+    # cross-fitted predictions (the weight whose best threshold scores the best macro-F1;
+    # the first on ties): nested inside training, so no evaluated letter takes part.
+    # Empty: the corpus's own `weight`.
+    threshold_corpus_weights: list[float] = []
     # a style family whose letters are left out of training and testing alike: for choosing
     # settings by `python -m imr_ml.experiments --select` without seeing the test family
     exclude_family: int | None = None
@@ -104,6 +109,11 @@ class SplitsConfig(_Strict):
         if self.threshold_corpus and self.decision_validation == "style":
             raise ValueError("threshold_corpus sets the threshold of decision_validation: "
                              "letter; with decision_validation: style, leave it unset")
+        if self.threshold_corpus_weights and not self.threshold_corpus:
+            raise ValueError("threshold_corpus_weights are chosen on the threshold_corpus's "
+                             "letters: set threshold_corpus too")
+        if any(w <= 0 for w in self.threshold_corpus_weights):
+            raise ValueError("threshold_corpus_weights must be positive")
         return self
 
 

@@ -66,6 +66,15 @@ def _weights(items: pd.DataFrame) -> np.ndarray:
     return items["sample_weight"].fillna(1.0).to_numpy(dtype=float)
 
 
+def _reweighted(items: pd.DataFrame, target: pd.DataFrame,
+                weight: float | None) -> pd.DataFrame:
+    """The items with the `target` items' sample weight set to `weight` (None: as they are)."""
+    if weight is None:
+        return items
+    chosen = items.index.isin(target.index)
+    return items.assign(sample_weight=np.where(chosen, weight, _weights(items)))
+
+
 def _calibrated(estimator, method: str | None, X, y: np.ndarray):
     """The fitted estimator calibrated on held-out (validation) data, where it can be."""
     if method is None or len(np.unique(y)) < 2:
@@ -122,6 +131,8 @@ class ImrClassifier:
         self.decision_pipeline: Pipeline | None = None
         self.reason_pipeline: Pipeline | None = None
         self.decision_threshold = 0.5
+        # the threshold corpus's decision sample weight, where chosen (threshold_corpus_weights)
+        self.threshold_corpus_weight: float | None = None
         self.reason_thresholds = dict.fromkeys(self.reasons, 0.5)
         self.metadata: dict[str, Any] = {}
 
@@ -184,15 +195,19 @@ class ImrClassifier:
             if cfg.splits.decision_validation == "style":
                 self.decision_threshold = self._cross_fit_decision(decision, items)
             else:
-                y, p = self._fit_decision(decision, train, validation)
                 target = self._threshold_items(items)
                 d = cfg.models.decision
+                cross_fit = d.tune_thresholds and target["letter_id"].nunique() > 1
+                if cross_fit:
+                    weight, self.decision_threshold = self._cross_fitted_threshold(
+                        target, train, validation)
+                    train, validation = (_reweighted(part, target, weight)
+                                         for part in (train, validation))
+                    self.threshold_corpus_weight = weight
+                y, p = self._fit_decision(decision, train, validation)
                 if not d.tune_thresholds:
                     self.decision_threshold = 0.5
-                elif target["letter_id"].nunique() > 1:
-                    self.decision_threshold = self._cross_fitted_threshold(
-                        target, train, validation)
-                else:
+                elif not cross_fit:
                     self.decision_threshold = _best_threshold(y, p, True, d.threshold_tolerance)
             reasons.fit(self._inputs(upheld), self._binarizer().transform(upheld["reasons"]),
                         sample_weight=_weights(upheld))
@@ -233,21 +248,34 @@ class ImrClassifier:
         return items[items["corpus_kind"] == kind]
 
     def _cross_fitted_threshold(self, target: pd.DataFrame, train: pd.DataFrame,
-                                validation: pd.DataFrame) -> float:
-        """The threshold with the best macro-F1 on cross-fitted predictions for the `target`
-        letters: each letter fold of them is predicted by a decision pipeline fitted and
-        calibrated as the final one is, without that fold's letters."""
+                                validation: pd.DataFrame) -> tuple[float | None, float]:
+        """The `target` letters' weight and the decision threshold, from cross-fitted
+        predictions for them: each letter fold is predicted by a decision pipeline fitted and
+        calibrated as the final one is, without that fold's letters. For each weight of
+        `splits.threshold_corpus_weights` (or once, with the weights as they are: None), the
+        threshold is the one with the best macro-F1; the weight is the one whose threshold
+        scores best."""
         cfg = self.config
         n_folds = min(cfg.splits.threshold_folds, target["letter_id"].nunique())
-        p = np.empty(len(target))
-        for fold in letter_folds(target, n_folds):
-            held = set(target["letter_id"].iloc[fold.test])
-            decision = self._pipelines()[0]
-            self._fit_decision(decision, train[~train["letter_id"].isin(held)],
-                               validation[~validation["letter_id"].isin(held)])
-            p[fold.test] = _proba(decision, self._inputs(target.iloc[fold.test]))
+        folds = letter_folds(target, n_folds)
         y = (target["decision"] == "overturned").to_numpy()
-        return _best_threshold(y, p, True, cfg.models.decision.threshold_tolerance)
+        labels = np.where(y, "overturned", "upheld")
+        best: tuple[float, float | None, float] | None = None
+        for weight in cfg.splits.threshold_corpus_weights or [None]:
+            p = np.empty(len(target))
+            for fold in folds:
+                held = set(target["letter_id"].iloc[fold.test])
+                decision = self._pipelines()[0]
+                self._fit_decision(
+                    decision, *(_reweighted(part[~part["letter_id"].isin(held)], target, weight)
+                                for part in (train, validation)))
+                p[fold.test] = _proba(decision, self._inputs(target.iloc[fold.test]))
+            threshold = _best_threshold(y, p, True, cfg.models.decision.threshold_tolerance)
+            score = decision_metrics(labels, np.where(p >= threshold, "overturned",
+                                                      "upheld"))["macro_f1"]
+            if best is None or score > best[0]:
+                best = (score, weight, threshold)
+        return best[1], best[2]
 
     def _cross_fit_decision(self, decision: Pipeline, items: pd.DataFrame) -> float:
         """Fit the decision pipeline on all `items`, its classifier calibrated on cross-fitted
@@ -397,6 +425,7 @@ class ImrClassifier:
             "name": self.config.model.name,
             "reasons": self.reasons,
             "decision_threshold": self.decision_threshold,
+            "threshold_corpus_weight": self.threshold_corpus_weight,
             "reason_thresholds": self.reason_thresholds,
             "sha256": sha256_of(path),
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -246,6 +246,8 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
                                    "trained_on": inputs})
         if default:
             remember_latest(folder)
+        if final.threshold_corpus_weight is not None:
+            mlflow.log_param("chosen.threshold_corpus_weight", final.threshold_corpus_weight)
         for path in cfg.data.evaluate:
             if not path.is_dir():
                 log(f"{path} not present: not scored")
