@@ -345,6 +345,31 @@ def fast_word_tfidf(estimator: Any) -> Any:
     return estimator
 
 
+def transform_table(features: ColumnTransformer, table: pd.DataFrame) -> Any:
+    """`features.transform(table)` for a fitted `build_features` transformer, without its
+    per-call input checks: each branch transforms its columns (a text column as a list, rule
+    columns as a float array) and the parts are stacked as `ColumnTransformer` stacks them."""
+    parts = []
+    for _, transformer, columns in features.transformers_:
+        if transformer == "drop":
+            continue
+        values = (table[columns].tolist() if isinstance(columns, str)
+                  else table[columns].to_numpy(dtype=float))
+        parts.append(_transform_fitted(transformer, values))
+    return sp.hstack(parts).tocsr()
+
+
+def _transform_fitted(transformer: Any, X: Any) -> Any:
+    """A fitted branch's `transform`; pipelines step by step, functions called directly."""
+    if isinstance(transformer, Pipeline):
+        for _, step in transformer.steps:
+            X = _transform_fitted(step, X)
+        return X
+    if isinstance(transformer, FunctionTransformer):
+        return transformer.func(X, **(transformer.kw_args or {}))
+    return transformer.transform(X)
+
+
 def scaled_log1p(counts: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """Rule counts on the scale of TF-IDF values, so neither kind drowns the other."""
     return scale * np.log1p(np.asarray(counts, dtype=float))
