@@ -195,7 +195,8 @@ def _identical(a, b) -> bool:
 ])
 def test_word_tfidf_equals_tfidf_vectorizer(params, sample_rationales):
     train = sample_rationales[:60]
-    new = [*sample_rationales[60:], "", "Ünïcode ß İ x  y\tz", UPHELD + " " + UPHELD]
+    new = [*sample_rationales[60:], "", "Ünïcode ß İ x  y\tz", UPHELD + " " + UPHELD,
+           "a\u3000b\x1cc\u2028d\u00a0e\u200bf\x85g"]  # odd whitespace (str.split's)
     reference = TfidfVectorizer(**params).fit(train)
     fast = WordTfidf.of(reference)
     assert type(fast) is WordTfidf and fast.get_params() == reference.get_params()
