@@ -5,10 +5,12 @@ and 2 workers (letters/s, from text); renders --pdfs of them to PDF and scores t
 measures peak RSS (main process, and the largest worker) scoring --n letters and --big
 letters (the --n hard-linked under new names). Each run is a fresh subprocess, timed from
 after its imports (model loading, worker start-up and writing the output are included).
-Uses the model of models/LATEST when present, else fits a small one on the letters.
+Uses the model --model names, else that of models/LATEST when present, else fits a small one
+on the letters.
 Prints numbers only, never letter text. Needs the dev extra (reportlab) for the PDFs.
 
-    .venv/bin/python benchmarks/bench_score.py [--n 5000] [--pdfs 500] [--big 50000]
+    .venv/bin/python benchmarks/bench_score.py [--n 5000] [--pdfs 500] [--big 50000] \
+        [--model models/imr-classifier]
 """
 
 from __future__ import annotations
@@ -80,13 +82,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5000, help="letters generated (text runs)")
     parser.add_argument("--pdfs", type=int, default=500, help="letters rendered to PDF")
     parser.add_argument("--big", type=int, default=50000, help="letters for the RSS run")
+    parser.add_argument("--model", help="model folder or URI (default: models/LATEST's)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         generate(args.n, 0, tmp / "synth")
         letters = tmp / "synth" / "letters"
-        model = model_ref(tmp / "synth", tmp)
+        model = args.model or model_ref(tmp / "synth", tmp)
         texts = sorted(letters.glob("*.txt"))
         pdfs = tmp / "pdfs"
         pdfs.mkdir()

@@ -23,6 +23,7 @@ from imr_ml.features import (
     mask_verdicts,
     prepare,
     rule_columns,
+    transform_table,
     verdict_spans,
 )
 from imr_ml.reasons import REASONS
@@ -209,7 +210,8 @@ def _identical(a, b) -> bool:
 ])
 def test_word_tfidf_equals_tfidf_vectorizer(params, sample_rationales):
     train = sample_rationales[:60]
-    new = [*sample_rationales[60:], "", "Ünïcode ß İ x  y\tz", UPHELD + " " + UPHELD]
+    new = [*sample_rationales[60:], "", "Ünïcode ß İ x  y\tz", UPHELD + " " + UPHELD,
+           "a\u3000b\x1cc\u2028d\u00a0e\u200bf\x85g"]  # odd whitespace (str.split's)
     reference = TfidfVectorizer(**params).fit(train)
     fast = WordTfidf.of(reference)
     assert type(fast) is WordTfidf and fast.get_params() == reference.get_params()
@@ -231,6 +233,22 @@ def test_fast_word_tfidf_swaps_fitted_vectorizers_and_changes_no_value():
              for _, part, _ in features.transformers_]
     assert kinds.count(WordTfidf) == 2
     assert _identical(features.transform(items), before)
+
+
+@pytest.mark.parametrize("decision", [True, False])
+def test_transform_table_equals_column_transformer(decision, sample_rationales):
+    texts = [*sample_rationales[:40], "", UPHELD, OVERTURNED]
+    items = add_rule_columns(pd.DataFrame({
+        "rationale": texts, "item_text": ["physical therapy", "MRI", ""] * 14 + ["x"]}), REASONS)
+    cfg = FeaturesConfig(word={"ngram_range": [1, 2], "min_df": 1},
+                         char={"ngram_range": [3, 4], "min_df": 2},
+                         item_text={"ngram_range": [1, 1], "min_df": 1})
+    branches = ["word", "rules"] if decision else ["word", "char", "item_text", "rules"]
+    features = build_features(cfg, branches, REASONS, decision=decision).fit(items[:30])
+    for table in (items, items[30:], items[:1]):
+        assert _identical(transform_table(features, table), features.transform(table))
+    fast_word_tfidf(features)
+    assert _identical(transform_table(features, items), features.transform(items))
 
 
 @pytest.mark.parametrize("mask", [False, True])

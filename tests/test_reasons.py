@@ -6,7 +6,9 @@ a letter. The last test reads the real letters of ../shared, where present.
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -14,11 +16,14 @@ import pytest
 from spacy.matcher import Matcher
 
 from imr_ml.reasons import (
+    _CHARMAP,
+    _WHITESPACE,
     DEFAULT_PATTERNS_PATH,
     REASONS,
     REQUIRED_REASONS,
     PatternError,
     ReasonLabeller,
+    _collapse,
     default_labeller,
     load_patterns,
     predicts_upheld,
@@ -28,6 +33,18 @@ from imr_ml.reasons import (
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 NFI, EGQ, NI, NR, OTHER = REASONS
+
+
+def test_collapse_equals_the_regex_definition():
+    """`_collapse` (split and join) gives what the whitespace regex over the mapped text does."""
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    pieces = [*spaces, "a", "b.", "\u2019", "\u201c", "\u2013", "\u200b", "\ufeff", "\r\n", ""]
+    rng = random.Random(0)
+    texts = ["".join(p) for p in itertools.product(["", " ", "\n", "a", "\u3000"], repeat=3)]
+    texts += ["".join(rng.choices(pieces, k=rng.randint(0, 10))) for _ in range(20_000)]
+    texts += [f"a{c}b{c}" for c in map(chr, range(0x3100))]
+    for text in texts:
+        assert _collapse(text) == _WHITESPACE.sub(" ", text.translate(_CHARMAP)), repr(text)
 
 
 @pytest.fixture(scope="module")

@@ -399,6 +399,8 @@ class WordTfidf(TfidfVectorizer):
         """Word n-gram counts, as sklearn's `_count_vocab` (sorted indices, no zeros)."""
         vocabulary = self.vocabulary_
         preprocess, tokenize = self.build_preprocessor(), self.build_tokenizer()
+        if self.tokenizer is None and self.token_pattern == r"\S+":
+            tokenize = str.split  # the same tokens (the same whitespace), faster
         stop_words = self.get_stop_words()
         low, high = self.ngram_range
         columns: list[int] = []
@@ -431,6 +433,31 @@ def fast_word_tfidf(estimator: Any) -> Any:
         estimator.transformers_ = [(name, fast_word_tfidf(part), columns)
                                    for name, part, columns in estimator.transformers_]
     return estimator
+
+
+def transform_table(features: ColumnTransformer, table: pd.DataFrame) -> Any:
+    """`features.transform(table)` for a fitted `build_features` transformer, without its
+    per-call input checks: each branch transforms its columns (a text column as a list, rule
+    columns as a float array) and the parts are stacked as `ColumnTransformer` stacks them."""
+    parts = []
+    for _, transformer, columns in features.transformers_:
+        if transformer == "drop":
+            continue
+        values = (table[columns].tolist() if isinstance(columns, str)
+                  else table[columns].to_numpy(dtype=float))
+        parts.append(_transform_fitted(transformer, values))
+    return sp.hstack(parts).tocsr()
+
+
+def _transform_fitted(transformer: Any, X: Any) -> Any:
+    """A fitted branch's `transform`; pipelines step by step, functions called directly."""
+    if isinstance(transformer, Pipeline):
+        for _, step in transformer.steps:
+            X = _transform_fitted(step, X)
+        return X
+    if isinstance(transformer, FunctionTransformer):
+        return transformer.func(X, **(transformer.kw_args or {}))
+    return transformer.transform(X)
 
 
 def scaled_log1p(counts: np.ndarray, scale: float = 1.0) -> np.ndarray:

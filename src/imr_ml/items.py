@@ -43,20 +43,22 @@ def doc_rows(doc: Doc, letter: Letter) -> list[Row]:
         return [_row(letter.letter_id, letter.source, layout=doc._.layout, status="no_items",
                      error=f"{letter.source}: {doc._.segment_reason}")]
     rows = []
+    layout = doc._.layout
     for index, span in enumerate(spans):
-        rationale = span._.rationale
+        ext = span._  # each `span._` access builds a new accessor: take it once
+        rationale = ext.rationale
         rows.append(_row(
             letter.letter_id, letter.source,
             item_index=index,
-            item_text=span._.item_text,
-            layout=doc._.layout,
-            decision_stated=span._.decision_stated,
-            guidelines=span._.guidelines,
+            item_text=ext.item_text,
+            layout=layout,
+            decision_stated=ext.decision_stated,
+            guidelines=ext.guidelines,
             rationale=rationale.text if rationale is not None else "",
             rationale_start=rationale.start_char if rationale is not None else None,
             rationale_end=rationale.end_char if rationale is not None else None,
-            original_request=span._.original_request,
-            eligible_portion=span._.eligible_portion,
+            original_request=ext.original_request,
+            eligible_portion=ext.eligible_portion,
         ))
     return rows
 

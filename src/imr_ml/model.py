@@ -36,7 +36,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from imr_ml.config import ClassifierConfig, Config
-from imr_ml.features import add_rule_columns, build_features, rule_columns
+from imr_ml.features import add_rule_columns, build_features, rule_columns, transform_table
 from imr_ml.metrics import decision_metrics
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
@@ -312,13 +312,13 @@ class ImrClassifier:
         """P(overturned) and P(reason) for each item, as columns `p_overturned`, `p_<reason>`."""
         self._check_fitted()
         X = self._inputs(items)
-        out = pd.DataFrame(index=items.index)
-        out["p_overturned"] = _proba(self.decision_pipeline, X)
-        clf = self.reason_pipeline.named_steps["clf"]
-        features = self.reason_pipeline.named_steps["features"].transform(X)
-        for label, estimator in zip(self.reasons, clf.estimators_):
-            out[f"p_{label}"] = _proba(estimator, features)
-        return out
+        decision, reasons = self.decision_pipeline.named_steps, self.reason_pipeline.named_steps
+        features = transform_table(reasons["features"], X)
+        return pd.DataFrame({
+            "p_overturned": _proba(decision["clf"], transform_table(decision["features"], X)),
+            **{f"p_{label}": _proba(estimator, features)
+               for label, estimator in zip(self.reasons, reasons["clf"].estimators_)},
+        }, index=items.index)
 
     def predict_items(self, items: pd.DataFrame) -> pd.DataFrame:
         """Prediction columns for an items table (needs `rationale` and `item_text`).

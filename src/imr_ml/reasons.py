@@ -438,6 +438,7 @@ class _Compiled:
         self.chains: list[_Chain] = []
         self._segments: dict[str, str] = {}      # canonical form -> segment id
         self._trie: dict[int, _Node] = {}        # first word -> node
+        self._word_keys: dict[str, int] = {}     # word -> hash of its lower-case form
         self._matcher_patterns: dict[str, list[dict[str, Any]]] = {}
         self._nlp = nlp
         for rid, pats in patterns.token_patterns.items():
@@ -504,15 +505,24 @@ class _Compiled:
     def _phrase_segment(self, phrases: list[tuple[str, ...]]) -> str:
         sid, new = self._segment_id(json.dumps(["phrases", sorted(phrases)]))
         if new:
-            strings = self._nlp.vocab.strings
-            key = strings.add(sid)
+            key = self._nlp.vocab.strings.add(sid)
             for phrase in phrases:
                 children = self._trie
                 for word in phrase:
-                    node = children.setdefault(strings.add(word.lower()), ([], {}))
+                    word_key = self._word_key(word)
+                    node = children.get(word_key)
+                    if node is None:
+                        node = children[word_key] = ([], {})
                     children = node[1]
                 node[0].append(key)
         return sid
+
+    def _word_key(self, word: str) -> int:
+        """The string hash of the word's lower-case form (added to the vocabulary once)."""
+        key = self._word_keys.get(word)
+        if key is None:
+            key = self._word_keys[word] = self._nlp.vocab.strings.add(word.lower())
+        return key
 
     def _matcher_segment(self, seg: list[dict[str, Any]]) -> str:
         sid, new = self._segment_id(json.dumps(["tokens", seg], sort_keys=True))
@@ -647,8 +657,18 @@ def _outside(doc: Doc, matches: list[tuple[str, int, int]],
 
 # --------------------------------------------------------------------------- text
 def _collapse(text: str) -> str:
-    """Collapse whitespace runs to one space (PDF line breaks) and map typographic quotes."""
-    return _WHITESPACE.sub(" ", text.translate(_CHARMAP))
+    """Collapse whitespace runs to one space (PDF line breaks) and map typographic quotes.
+
+    As `_WHITESPACE.sub(" ", text.translate(_CHARMAP))`, ~4x faster: the map's keys are all
+    non-ASCII, and `str.split` splits on the whitespace that `\\s` matches.
+    """
+    if not text.isascii():
+        text = text.translate(_CHARMAP)
+    words = text.split()
+    if not words:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + " ".join(words) + (
+        " " if text[-1].isspace() else "")
 
 
 def _normalise(text: str) -> tuple[str, list[int], list[int]]:
