@@ -81,11 +81,12 @@ def test_sentences_closing_on_the_verdict_are_masked_anywhere():
      "indicated here."), ""),
     (("As the requested surgery is not medically necessary, the associated service is not "
      "medically necessary."), ""),
-    # another item's verdict is this one's reasoning, unless in the words of medical necessity
+    # another item's verdict is an outcome too, not a finding
     (("Since the surgery was deemed appropriate, the associated request was likewise "
-     "appropriate."), "Since the surgery was deemed appropriate,"),
-    ("The surgery has been approved, so this associated service is appropriate.",
-     "The surgery has been approved,"),
+     "appropriate."), ""),
+    ("The surgery has been approved, so this associated service is appropriate.", ""),
+    (("Since the primary surgical procedure was deemed not indicated, the associated request "
+      "is not supported either."), ""),
     ("As such, the request is supported.", ""),
 ])
 def test_a_verdict_is_masked_as_its_clause_keeping_the_reasoning_beside_it(sentence, reasoning):

@@ -128,12 +128,10 @@ def _verdict_keys(sentence: str, concluding: bool, lower: str | None) -> list[tu
 def _verdict_clauses(sentence: str, keys: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The spans of a verdict sentence to mask: each clause holding a key (from the key's
     subject, where one starts the verdict mid-clause), a clause going on with the verdict
-    before it, and a "Yes,"/"No," answering the question of the review.
-
-    What another item's verdict is ("As the surgery is not supported, | the associated
-    request is not supported either.") is this item's reasoning and stays, unless it is
-    said in VERDICT's words of medical necessity, which are masked wherever they occur.
-    """
+    before it, a "Yes,"/"No," answering the question of the review, and a clause closing on
+    another item's verdict ("As the surgery is not supported, | the associated request is
+    not supported either."): an outcome, not a finding or a guideline criterion, and real
+    letters state it in the words of medical necessity, which are masked anyway."""
     cuts = [m.end() for m in _CLAUSE_BREAK.finditer(sentence)]
     spans: list[tuple[int, int]] = []
     for start, end in zip([0, *cuts], [*cuts, len(sentence)], strict=True):
@@ -144,6 +142,7 @@ def _verdict_clauses(sentence: str, keys: list[tuple[int, int]]) -> list[tuple[i
                         and len(sentence[start:m.start()].split()) >= MIN_REASONING_WORDS]
             spans.append((max([start, *subjects[-1:]]), end))
         elif (any(k < start < e for k, e in keys) or ANSWER.match(sentence, start, end)
+              or CLOSES_ON_VERDICT.search(sentence[start:end])
               or (spans and spans[-1][1] == start and CONTINUES.match(sentence, start, end))):
             spans.append((start, end))
     return spans
