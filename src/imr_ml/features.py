@@ -120,8 +120,8 @@ def _verdict_keys(sentence: str, concluding: bool, lower: str | None) -> list[tu
     keys = [m.span() for m in VERDICT.finditer(sentence)] if may_match(_VERDICT_WORDS) else []
     if may_match(_CLOSING_WORDS) and CLOSING_VERDICT.search(sentence):
         keys.append(CLOSES_ON_VERDICT.search(sentence).span())
-    if concluding and may_match(_CONCLUDING_WORDS):
-        keys += [m.span("verdict") for m in CONCLUDING_VERDICT.finditer(sentence)][:1]
+    if concluding and may_match(_CONCLUDING_WORDS) and (m := CONCLUDING_VERDICT.search(sentence)):
+        keys.append(m.span("verdict"))
     return keys
 
 
@@ -248,8 +248,9 @@ def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) ->
         text = text or ""
         if negation:
             words, verdict = _marked_words(text)
-            text = " ".join(w for w, v in zip(words, verdict, strict=True)
-                            if not (mask and v)) if mask else " ".join(words)
+            if mask:
+                words = [w for w, v in zip(words, verdict, strict=True) if not v]
+            text = " ".join(words)
         elif mask:
             text = mask_verdicts(text)
         out.append(text)

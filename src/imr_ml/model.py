@@ -199,8 +199,8 @@ class ImrClassifier:
                 d = cfg.models.decision
                 cross_fit = d.tune_thresholds and target["letter_id"].nunique() > 1
                 if cross_fit:
-                    weight, self.decision_threshold = self._cross_fitted_threshold(
-                        target, train, validation)
+                    weight, self.decision_threshold = (
+                        self._cross_fitted_weight_and_threshold(target, train, validation))
                     train, validation = (_reweighted(part, target, weight)
                                          for part in (train, validation))
                     self.threshold_corpus_weight = weight
@@ -247,8 +247,9 @@ class ImrClassifier:
             return items.iloc[:0]
         return items[items["corpus_kind"] == kind]
 
-    def _cross_fitted_threshold(self, target: pd.DataFrame, train: pd.DataFrame,
-                                validation: pd.DataFrame) -> tuple[float | None, float]:
+    def _cross_fitted_weight_and_threshold(
+            self, target: pd.DataFrame, train: pd.DataFrame,
+            validation: pd.DataFrame) -> tuple[float | None, float]:
         """The `target` letters' weight and the decision threshold, from cross-fitted
         predictions for them: each letter fold is predicted by a decision pipeline fitted and
         calibrated as the final one is, without that fold's letters. For each weight of
