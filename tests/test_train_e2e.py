@@ -309,3 +309,33 @@ def test_selection_run_never_sees_the_test_family(trained, tmp_path, monkeypatch
     assert "tiny [validation]" in out.read_text() and "real" not in out.read_text()
     families = set().union(*(set(items["style_family"]) for items in seen))
     assert families == {0, 1}  # family 2 (the test family) never trained on
+
+
+def test_letter_context_fitted_on_validation_letters_rescores_only_services(trained,
+                                                                           monkeypatch):
+    """The letter context is fitted on the validation letters' held-out predictions and
+    changes P(overturned) of associated services only; switched off, there is none."""
+    from sklearn.linear_model import LogisticRegression
+
+    from imr_ml.letter_context import LetterContext, surgery_positions
+    from imr_ml.model import ImrClassifier
+    from imr_ml.splits import letter_split
+
+    items, cfg = trained["items"], trained["cfg"]
+    seen: list[set[str]] = []
+    fit = LetterContext.fit
+    monkeypatch.setattr(LetterContext, "fit", lambda self, part, *a, **k: (
+        seen.append(set(part["letter_id"])), fit(self, part, *a, **k))[1])
+    model = ImrClassifier(cfg).fit(items)
+    split = letter_split(items.reset_index(drop=True), cfg.splits.validation_size, cfg.seed)
+    assert seen == [set(items["letter_id"].iloc[split.test])]
+
+    off = ImrClassifier(cfg.model_copy(update={"models": cfg.models.model_copy(
+        update={"letter_context": False})})).fit(items)
+    assert off.letter_context is None
+    services = surgery_positions(items) >= 0
+    assert services.any() and not services.all()
+    model.letter_context.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
+    p, q = (m.predict_proba(items)["p_overturned"].to_numpy() for m in (model, off))
+    assert np.array_equal(p[~services], q[~services])
+    assert not np.allclose(p[services], q[services])

@@ -37,6 +37,7 @@ from sklearn.svm import LinearSVC
 
 from imr_ml.config import ClassifierConfig, Config
 from imr_ml.features import add_rule_columns, build_features, rule_columns, transform_table
+from imr_ml.letter_context import LetterContext
 from imr_ml.metrics import decision_metrics
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
@@ -96,6 +97,11 @@ def _proba(estimator, X) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-estimator.decision_function(X)))
 
 
+def _contextual(context: LetterContext | None, items: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+    """`p` re-scored by the letter context, where there is one."""
+    return p if context is None else context.apply(items, p)
+
+
 def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float) -> float:
     """The lowest probability threshold whose (macro-)F1 on validation predictions is within
     `tolerance` of the best (0: the best itself)."""
@@ -134,6 +140,8 @@ class ImrClassifier:
         # the threshold corpus's decision sample weight, where chosen (threshold_corpus_weights)
         self.threshold_corpus_weight: float | None = None
         self.reason_thresholds = dict.fromkeys(self.reasons, 0.5)
+        # re-scores associated services from their surgery's P(overturned), where configured
+        self.letter_context: LetterContext | None = None
         self.metadata: dict[str, Any] = {}
 
     # ---- training ---------------------------------------------------------------------
@@ -204,7 +212,7 @@ class ImrClassifier:
                     train, validation = (_reweighted(part, target, weight)
                                          for part in (train, validation))
                     self.threshold_corpus_weight = weight
-                y, p = self._fit_decision(decision, train, validation)
+                y, p, self.letter_context = self._fit_decision(decision, train, validation)
                 if not d.tune_thresholds:
                     self.decision_threshold = 0.5
                 elif not cross_fit:
@@ -228,17 +236,27 @@ class ImrClassifier:
                     False, cfg.models.reasons.threshold_tolerance)
         return self
 
-    def _fit_decision(self, decision: Pipeline, train: pd.DataFrame,
-                      validation: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Fit the decision pipeline on `train` and calibrate it on the validation letters;
-        returns their truth (overturned) and calibrated P(overturned)."""
+    def _fit_decision(self, decision: Pipeline, train: pd.DataFrame, validation: pd.DataFrame
+                      ) -> tuple[np.ndarray, np.ndarray, LetterContext | None]:
+        """Fit the decision pipeline on `train`, calibrate it and fit the letter context on
+        the validation letters; returns their truth (overturned), their P(overturned) and the
+        letter context."""
         decision.fit(self._inputs(train), train["decision"] == "overturned",
                      sample_weight=_weights(train))
         X, y = self._inputs(validation), (validation["decision"] == "overturned").to_numpy()
         decision.steps[-1] = ("clf", _calibrated(
             decision.named_steps["clf"], self.config.models.decision.calibration,
             decision.named_steps["features"].transform(X), y))
-        return y, _proba(decision, X)
+        return y, *self._with_context(validation, _proba(decision, X), y)
+
+    def _with_context(self, items: pd.DataFrame, p: np.ndarray, y: np.ndarray
+                      ) -> tuple[np.ndarray, LetterContext | None]:
+        """The letter context fitted on held-out predictions `p` for `items` (None where not
+        configured), and `p` re-scored by it."""
+        if not self.config.models.letter_context:
+            return p, None
+        context = LetterContext().fit(items, p, y, _weights(items))
+        return context.apply(items, p), context
 
     def _threshold_items(self, items: pd.DataFrame) -> pd.DataFrame:
         """The items of `splits.threshold_corpus` (none where unset)."""
@@ -267,10 +285,11 @@ class ImrClassifier:
             for fold in folds:
                 held = set(target["letter_id"].iloc[fold.test])
                 decision = self._pipelines()[0]
-                self._fit_decision(
+                *_, context = self._fit_decision(
                     decision, *(_reweighted(part[~part["letter_id"].isin(held)], target, weight)
                                 for part in (train, validation)))
-                p[fold.test] = _proba(decision, self._inputs(target.iloc[fold.test]))
+                p[fold.test] = _contextual(context, target.iloc[fold.test],
+                                           _proba(decision, self._inputs(target.iloc[fold.test])))
             threshold = _best_threshold(y, p, True, cfg.models.decision.threshold_tolerance)
             score = decision_metrics(labels, np.where(p >= threshold, "overturned",
                                                       "upheld"))["macro_f1"]
@@ -296,13 +315,12 @@ class ImrClassifier:
             linear, method=d.calibration or "sigmoid", cv=folds, ensemble=False,
         ).set_fit_request(sample_weight=True))
         decision.fit(X, y, sample_weight=w)
-        if not d.tune_thresholds:
-            return 0.5
         scores = cross_val_predict(clone(linear), decision.named_steps["features"].transform(X),
                                    y, cv=folds, method="decision_function",
                                    params={"sample_weight": w})
         calibrator = decision.named_steps["clf"].calibrated_classifiers_[0].calibrators[0]
-        return _best_threshold(y, calibrator.predict(scores), True, d.threshold_tolerance)
+        p, self.letter_context = self._with_context(items, calibrator.predict(scores), y)
+        return _best_threshold(y, p, True, d.threshold_tolerance) if d.tune_thresholds else 0.5
 
     # ---- prediction -------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -315,8 +333,9 @@ class ImrClassifier:
         X = self._inputs(items)
         decision, reasons = self.decision_pipeline.named_steps, self.reason_pipeline.named_steps
         features = transform_table(reasons["features"], X)
+        p = _proba(decision["clf"], transform_table(decision["features"], X))
         return pd.DataFrame({
-            "p_overturned": _proba(decision["clf"], transform_table(decision["features"], X)),
+            "p_overturned": _contextual(self.letter_context, items, p),
             **{f"p_{label}": _proba(estimator, features)
                for label, estimator in zip(self.reasons, reasons["clf"].estimators_)},
         }, index=items.index)

@@ -1,0 +1,92 @@
+"""Letter context for the decision: a surgery's associated services are decided with it.
+
+A letter that rules on a surgery often rules on its associated services too (clearance,
+labs, post-operative therapy, braces), and their reasoning is mostly the surgery's outcome:
+when the surgery is not medically necessary, neither are they (design §1). The verdict mask
+hides that outcome, so an associated service's own masked reasoning says little.
+`LetterContext` brings it back from the surgery's *predicted* decision, never its stated
+one: each associated service's P(overturned) is re-scored by a logistic regression over its
+own and its surgery's P(overturned), fitted on held-out predictions.
+
+Which items read as surgeries or as associated services is data: `letter_context.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+PATTERNS = json.loads(Path(__file__).with_name("letter_context.json").read_text())
+SURGERY = re.compile("|".join(PATTERNS["surgery"]), re.IGNORECASE)
+ASSOCIATED = re.compile("|".join(PATTERNS["associated"]), re.IGNORECASE)
+MIN_ITEMS = 20  # fewer associated services with a surgery than this: no re-scoring
+_EPS = 1e-4
+
+
+def surgery_positions(items: pd.DataFrame) -> np.ndarray:
+    """Per row, the row position of the surgery the item is an associated service of: the
+    nearest earlier item of its letter that reads as a surgery; -1 for every other item
+    (and for all items of a table without `letter_id` and `item_index`)."""
+    out = np.full(len(items), -1)
+    if not {"letter_id", "item_index"} <= set(items.columns):
+        return out
+    letters = items["letter_id"].astype(str).to_numpy()
+    texts = items["item_text"].fillna("").astype(str).to_numpy()
+    letter, surgery = None, -1
+    for pos in np.lexsort((items["item_index"].to_numpy(), letters)):
+        if letters[pos] != letter:
+            letter, surgery = letters[pos], -1
+        if ASSOCIATED.search(texts[pos]):
+            out[pos] = surgery
+        elif SURGERY.search(texts[pos]):
+            surgery = pos
+    return out
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+class LetterContext:
+    """Re-scores the P(overturned) of associated services from their own and their
+    surgery's; other items keep theirs. Unfitted (too few associated services, or one
+    class only) it changes nothing."""
+
+    def __init__(self, C: float = 1.0) -> None:
+        self.C = C
+        self.model_: LogisticRegression | None = None
+
+    @staticmethod
+    def _features(p: np.ndarray, surgery: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return np.column_stack([_logit(p[rows]), _logit(p[surgery[rows]])])
+
+    def fit(self, items: pd.DataFrame, p: np.ndarray, y: np.ndarray,
+            sample_weight: np.ndarray | None = None) -> LetterContext:
+        """Fit on held-out predictions `p` for `items` (whole letters) and their truth `y`."""
+        surgery = surgery_positions(items)
+        rows = surgery >= 0
+        self.model_ = None
+        if rows.sum() >= MIN_ITEMS and len(np.unique(y[rows])) == 2:
+            weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+            self.model_ = LogisticRegression(C=self.C).fit(
+                self._features(p, surgery, rows), y[rows], sample_weight=weight)
+        return self
+
+    def apply(self, items: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        """`p` with the associated services' probabilities re-scored."""
+        p = np.asarray(p, dtype=float)
+        if self.model_ is None:
+            return p
+        surgery = surgery_positions(items)
+        rows = surgery >= 0
+        if not rows.any():
+            return p
+        out = p.copy()
+        out[rows] = self.model_.predict_proba(self._features(p, surgery, rows))[:, 1]
+        return out
