@@ -32,6 +32,8 @@ def test_positions_follow_item_order_not_row_order_and_need_letters():
     shuffled = items.iloc[[2, 0, 1]].reset_index(drop=True)
     assert surgery_positions(shuffled).tolist() == [1, -1, 1]
     assert (surgery_positions(items.drop(columns="letter_id")) == -1).all()
+    table_rows = items.assign(letter_id=None, item_index=None)  # a rationale table's rows
+    assert (surgery_positions(table_rows) == -1).all()
 
 
 def _corpus(n_letters: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray,
@@ -56,11 +58,13 @@ def test_context_rescores_associated_services_from_their_surgery():
     services[1::4] = services[2::4] = True
     assert np.array_equal(out[~services], p[~services])  # other items keep theirs
     assert ((out[services] >= 0.5) == y[services]).all()
+    weights = context.describe()
+    assert weights["surgery_logit"] > abs(weights["own_logit"])  # the surgery decides
 
 
 def test_context_changes_nothing_with_too_few_services_or_one_class():
     items, p, y = _corpus(5, np.random.default_rng(1))
-    assert LetterContext().fit(items, p, y).model_ is None
+    assert LetterContext().fit(items, p, y).describe() is None
     items, p, y = _corpus(40, np.random.default_rng(2))
     context = LetterContext().fit(items, p, np.zeros_like(y))
     assert context.model_ is None

@@ -236,3 +236,24 @@ def test_explain_adds_the_features_behind_each_predicted_label(inputs, model_dir
         explanation = json.loads(row["explanation"])
         assert set(explanation) == {f"decision:{row['decision_pred']}", *row["reasons_pred"]}
         assert all(len(features) <= 3 for features in explanation.values())
+
+
+def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
+    """The letter context re-scores a surgery's associated services in `score` as in
+    `predict_items` over the letter's items table."""
+    from sklearn.linear_model import LogisticRegression
+
+    from imr_ml.letter_context import LetterContext, surgery_positions
+
+    scorer = load_model(str(model_dir))
+    scorer.model.letter_context = LetterContext()
+    scorer.model.letter_context.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
+    letters = [SAMPLES / "letters" / f"{name}.txt" for name in ("synth_000002", "synth_000001")]
+    rows = list(scorer.score_letters(letters, workers=1))
+    items = pd.DataFrame([r for _, rs in segment_letters(letters) for r in rs])
+    services = surgery_positions(items) >= 0
+    assert services.any() and not services.all()
+    expected = scorer.model.predict_items(items)["p_overturned"]
+    assert [r["p_overturned"] for r in rows] == pytest.approx(expected.tolist())
+    plain = load_model(str(model_dir)).model.predict_items(items)["p_overturned"]
+    assert not plain[services].to_numpy() == pytest.approx(expected[services].to_numpy())

@@ -339,3 +339,5 @@ def test_letter_context_fitted_on_validation_letters_rescores_only_services(trai
     p, q = (m.predict_proba(items)["p_overturned"].to_numpy() for m in (model, off))
     assert np.array_equal(p[~services], q[~services])
     assert not np.allclose(p[services], q[services])
+    marked = ["surgery_item" in part["decision"] for part in model.explain(items, top_k=1)]
+    assert marked == services.tolist()

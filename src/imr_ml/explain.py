@@ -39,4 +39,7 @@ def describe(record: dict[str, Any]) -> str:
         lines.append(f"  {target}: score {part['score']:+.2f} (intercept {part['intercept']:+.2f})")
         lines.append(f"    {sign}: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["toward"]))
         lines.append("    against: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["against"]))
+        if "surgery_item" in part:
+            lines.append(f"    P(overturned) re-scored with the surgery's (item {part['surgery_item']}):"
+                         " an associated service is decided with its surgery")
     return "\n".join(lines)

@@ -31,14 +31,16 @@ _EPS = 1e-4
 def surgery_positions(items: pd.DataFrame) -> np.ndarray:
     """Per row, the row position of the surgery the item is an associated service of: the
     nearest earlier item of its letter that reads as a surgery; -1 for every other item
-    (and for all items of a table without `letter_id` and `item_index`)."""
+    (and for items without a `letter_id` and `item_index`, e.g. rows of a rationale table)."""
     out = np.full(len(items), -1)
     if not {"letter_id", "item_index"} <= set(items.columns):
         return out
+    known = (items["letter_id"].notna() & items["item_index"].notna()).to_numpy()
     letters = items["letter_id"].astype(str).to_numpy()
     texts = items["item_text"].fillna("").astype(str).to_numpy()
     letter, surgery = None, -1
-    for pos in np.lexsort((items["item_index"].to_numpy(), letters)):
+    order = np.lexsort((items["item_index"].fillna(-1).to_numpy(), letters))
+    for pos in order[known[order]]:
         if letters[pos] != letter:
             letter, surgery = letters[pos], -1
         if ASSOCIATED.search(texts[pos]):
@@ -77,6 +79,14 @@ class LetterContext:
             self.model_ = LogisticRegression(C=self.C).fit(
                 self._features(p, surgery, rows), y[rows], sample_weight=weight)
         return self
+
+    def describe(self) -> dict[str, float] | None:
+        """The fitted re-scoring's weights (None: unfitted), for the model's metadata."""
+        if self.model_ is None:
+            return None
+        own, surgery = self.model_.coef_[0]
+        return {"own_logit": float(own), "surgery_logit": float(surgery),
+                "intercept": float(self.model_.intercept_[0])}
 
     def apply(self, items: pd.DataFrame, p: np.ndarray) -> np.ndarray:
         """`p` with the associated services' probabilities re-scored."""

@@ -37,7 +37,7 @@ from sklearn.svm import LinearSVC
 
 from imr_ml.config import ClassifierConfig, Config
 from imr_ml.features import add_rule_columns, build_features, rule_columns, transform_table
-from imr_ml.letter_context import LetterContext
+from imr_ml.letter_context import LetterContext, surgery_positions
 from imr_ml.metrics import decision_metrics
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
@@ -406,7 +406,9 @@ class ImrClassifier:
         """Per item and target: the features (value × coefficient) pushing for and against.
 
         Targets are the decision (positive = towards overturned) and each reason; each entry
-        also gives the intercept and the linear score, which the contributions sum to.
+        also gives the intercept and the linear score, which the contributions sum to. An
+        associated service whose P(overturned) the letter context re-scores from its
+        surgery's has the surgery's `item_index` as the decision's `surgery_item`.
         """
         self._check_fitted()
         X = self._inputs(items)
@@ -429,6 +431,10 @@ class ImrClassifier:
                 out[i][target] = {"toward": toward, "against": against,
                                   "intercept": intercept,
                                   "score": float(contrib.sum() + intercept)}
+        if self.letter_context is not None and self.letter_context.model_ is not None:
+            for i, k in enumerate(surgery_positions(items)):
+                if k >= 0:
+                    out[i]["decision"]["surgery_item"] = int(items["item_index"].iloc[k])
         return out
 
     # ---- persistence ------------------------------------------------------------------
@@ -447,6 +453,7 @@ class ImrClassifier:
             "decision_threshold": self.decision_threshold,
             "threshold_corpus_weight": self.threshold_corpus_weight,
             "reason_thresholds": self.reason_thresholds,
+            "letter_context": self.letter_context and self.letter_context.describe(),
             "sha256": sha256_of(path),
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),

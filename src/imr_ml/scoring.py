@@ -90,7 +90,9 @@ class Scorer:
         """Prediction rows for item rows (of `items`); rows that are not `ok` pass through."""
         columns = columns or self.columns
         ok = [r for r in rows if r["status"] == "ok"]
-        frame = pd.DataFrame(ok, columns=["rationale", "item_text", "decision_stated"])
+        # each item's file and position: the letter context reads a letter's items together
+        frame = pd.DataFrame(ok, columns=["source", "item_index", "rationale", "item_text",
+                                          "decision_stated"]).rename(columns={"source": "letter_id"})
         predicted = self.model.predict_items(frame).to_dict("records") if ok else []
         if ok and self.explain_top_k:
             for pred, part in zip(predicted, self.model.explain(frame, self.explain_top_k)):
