@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -188,8 +189,24 @@ def test_char_tfidf_equals_tfidf_vectorizer_char_wb():
         assert abs(fast.transform(texts) - reference.transform(texts)).max() < 1e-12
 
 
+def test_char_tfidf_keeps_count_vectorizers_vocabulary_on_a_corpus():
+    """min_df and max_features cutting through many tied n-gram counts: same columns."""
+    rng = np.random.default_rng(0)
+    words = UPHELD.split() + OVERTURNED.split()
+    train = [" ".join(rng.choice(words, 30)) for _ in range(200)]
+    for min_df, limit in [(3, 2000), (1, 777), (5, None)]:
+        reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df,
+                                    max_features=limit, sublinear_tf=True).fit(train)
+        fast = CharTfidf((3, 5), min_df=min_df, max_features=limit).fit(train)
+        assert list(fast.get_feature_names_out()) == list(reference.get_feature_names_out())
+        assert abs(fast.transform(train) - reference.transform(train)).max() < 1e-12
+    with pytest.raises(ValueError, match="min_df=9"):
+        CharTfidf(min_df=9).fit(["one text", "two texts"])
+
+
 def test_char_tfidf_pickles_without_its_memory():
     fast = CharTfidf((3, 4)).fit([UPHELD, OVERTURNED])
+    fast.transform([OVERTURNED])
     assert fast._rows
     copy = pickle.loads(pickle.dumps(fast))
     assert copy._rows == {}
