@@ -121,3 +121,22 @@ def test_format_table_leaves_missing_metrics_blank():
     lines = text.splitlines()
     assert lines[1].split() == ["model", "0.500"]
     assert lines[2].split() == ["baseline", "0.250", "1.000"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tuned_threshold_is_the_lowest_best_by_decision_metrics(seed):
+    """`_best_threshold`'s counting gives the threshold a scan with `decision_metrics` gives."""
+    from imr_ml.model import _best_threshold
+
+    rng = np.random.default_rng(seed)
+    y = rng.random(150) < 0.2
+    p = np.round(np.clip(0.3 * y + rng.random(150) * 0.7, 0, 1), 1 + seed % 2)  # with ties
+    grid = np.round(np.linspace(0.02, 0.98, 97), 2)
+    truth = np.where(y, "overturned", "upheld")
+    for key, macro in (("macro_f1", True), ("overturned_f1", False)):
+        scores = np.array([decision_metrics(truth, np.where(p >= t, "overturned", "upheld"))[key]
+                           for t in grid])
+        for tolerance in (0.0, 0.02):
+            expected = grid[scores >= scores.max() - tolerance].min()
+            assert _best_threshold(y, p, macro, tolerance) == expected
+    assert _best_threshold(np.zeros(5, bool), p[:5], True, 0.0) == 0.5

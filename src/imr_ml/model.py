@@ -102,16 +102,26 @@ def _contextual(context: LetterContext | None, items: pd.DataFrame, p: np.ndarra
     return p if context is None else context.apply(items, p)
 
 
+def _f1(tp: np.ndarray, true: int, predicted: np.ndarray) -> np.ndarray:
+    """F1 from counts, as scikit-learn computes it (2·tp / (true + predicted); 0 for 0/0)."""
+    denominator = true + predicted
+    return np.divide(2.0 * tp, denominator, out=np.zeros(len(tp)), where=denominator > 0)
+
+
 def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float) -> float:
     """The lowest probability threshold whose (macro-)F1 on validation predictions is within
     `tolerance` of the best (0: the best itself)."""
+    y = np.asarray(y, dtype=bool)
     if y.min() == y.max():
         return 0.5
     grid = np.round(np.linspace(0.02, 0.98, 97), 2)
-    labels = np.where(y, "overturned", "upheld")
-    key = "macro_f1" if macro else "overturned_f1"
-    scores = np.array([decision_metrics(labels, np.where(p >= t, "overturned", "upheld"))[key]
-                       for t in grid])
+    predicted = np.asarray(p)[None, :] >= grid[:, None]  # thresholds × items
+    tp = (predicted & y).sum(axis=1)
+    n_predicted = predicted.sum(axis=1)
+    scores = _f1(tp, y.sum(), n_predicted)
+    if macro:  # the upheld class's F1 too, and their mean
+        tn = len(y) - y.sum() - n_predicted + tp
+        scores = np.mean([_f1(tn, len(y) - y.sum(), len(y) - n_predicted), scores], axis=0)
     return float(grid[scores >= scores.max() - tolerance].min())
 
 
