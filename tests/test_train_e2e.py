@@ -143,8 +143,8 @@ def test_corpus_weights_reach_the_fit(trained):
 def test_decision_calibrated_across_style_families(trained):
     from imr_ml.model import ImrClassifier
 
-    cfg = trained["cfg"].model_copy(update={"splits": trained["cfg"].splits.model_copy(
-        update={"decision_validation": "style"})})
+    cfg = trained["cfg"]  # the default: decision_validation style
+    assert cfg.splits.decision_validation == "style"
     items = trained["items"]
     assert items["style_family"].nunique() == 3
     model = ImrClassifier(cfg).fit(items)
@@ -165,7 +165,8 @@ def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatc
     items = trained["items"].assign(corpus_kind="synthetic")
     items.loc[items["style_family"] == 1, "corpus_kind"] = "real"
     cfg = trained["cfg"].model_copy(update={"splits": trained["cfg"].splits.model_copy(
-        update={"threshold_corpus": "real", "threshold_folds": 3})})
+        update={"threshold_corpus": "real", "threshold_folds": 3,
+                "decision_validation": "letter"})})
     fitted_on: list[set[str]] = []
     fit_decision = ImrClassifier._fit_decision
 
@@ -208,7 +209,7 @@ def test_threshold_corpus_weight_chosen_on_the_cross_fitted_predictions(trained,
     items.loc[items["style_family"] == 1, "corpus_kind"] = "real"
     cfg = trained["cfg"].model_copy(update={"splits": trained["cfg"].splits.model_copy(
         update={"threshold_corpus": "real", "threshold_folds": 3,
-                "threshold_corpus_weights": [1.0, 8.0]})})
+                "decision_validation": "letter", "threshold_corpus_weights": [1.0, 8.0]})})
     weights_seen: list[tuple[set[float], set[float]]] = []   # (real, other) training weights
     fit_decision = ImrClassifier._fit_decision
 
@@ -311,10 +312,11 @@ def test_selection_run_never_sees_the_test_family(trained, tmp_path, monkeypatch
     assert families == {0, 1}  # family 2 (the test family) never trained on
 
 
-def test_letter_context_fitted_on_validation_letters_rescores_only_services(trained,
-                                                                           monkeypatch):
-    """The letter context is fitted on the validation letters' held-out predictions and
-    changes P(overturned) of associated services only; switched off, there is none."""
+def test_letter_context_fitted_on_held_out_predictions_rescores_only_services(trained,
+                                                                             monkeypatch):
+    """The letter context is fitted on held-out predictions (cross-fitted over the style
+    families for all letters, or for the validation letters) and changes P(overturned) of
+    associated services only; switched off, there is none."""
     from sklearn.linear_model import LogisticRegression
 
     from imr_ml.letter_context import LetterContext, surgery_positions
@@ -326,9 +328,13 @@ def test_letter_context_fitted_on_validation_letters_rescores_only_services(trai
     fit = LetterContext.fit
     monkeypatch.setattr(LetterContext, "fit", lambda self, part, *a, **k: (
         seen.append(set(part["letter_id"])), fit(self, part, *a, **k))[1])
+    assert cfg.splits.decision_validation == "style"
     model = ImrClassifier(cfg).fit(items)
+    by_letter = cfg.model_copy(update={"splits": cfg.splits.model_copy(
+        update={"decision_validation": "letter"})})
+    ImrClassifier(by_letter).fit(items)
     split = letter_split(items.reset_index(drop=True), cfg.splits.validation_size, cfg.seed)
-    assert seen == [set(items["letter_id"].iloc[split.test])]
+    assert seen == [set(items["letter_id"]), set(items["letter_id"].iloc[split.test])]
 
     off = ImrClassifier(cfg.model_copy(update={"models": cfg.models.model_copy(
         update={"letter_context": False})})).fit(items)
