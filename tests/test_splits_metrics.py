@@ -140,3 +140,19 @@ def test_tuned_threshold_is_the_lowest_best_by_decision_metrics(seed):
             expected = grid[scores >= scores.max() - tolerance].min()
             assert _best_threshold(y, p, macro, tolerance) == expected
     assert _best_threshold(np.zeros(5, bool), p[:5], True, 0.0) == 0.5
+
+
+def test_decision_cross_fit_folds_hold_both_classes():
+    from imr_ml.model import _two_class_folds
+
+    items = _items(30, 2).assign(style_family=lambda t: t["letter_id"].str[1:].astype(int) % 3)
+    y = (np.arange(len(items)) % 5 == 0)  # overturned items in every family
+    folds = _two_class_folds(items, y)
+    assert [set(items["style_family"].iloc[test]) for _, test in folds] == [{0}, {1}, {2}]
+    y = (items["style_family"] == 0).to_numpy() & (items["item_index"] == 0).to_numpy()
+    folds = _two_class_folds(items, y)  # family 0 alone has overturns: letter folds instead
+    assert len(folds) == 3 and all(len(np.unique(y[train])) == 2 for train, _ in folds)
+    assert all(len(set(items["letter_id"].iloc[train]) & set(items["letter_id"].iloc[test])) == 0
+               for train, test in folds)
+    with pytest.raises(ValueError, match="too few overturned"):
+        _two_class_folds(items, np.zeros(len(items), bool))

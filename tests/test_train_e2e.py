@@ -347,3 +347,22 @@ def test_letter_context_fitted_on_held_out_predictions_rescores_only_services(tr
     assert not np.allclose(p[services], q[services])
     marked = ["surgery_item" in part["decision"] for part in model.explain(items, top_k=1)]
     assert marked == services.tolist()
+
+
+def test_an_item_with_nothing_to_read_gets_the_prior(trained):
+    """A rationale with nothing left once its verdict is masked is not evidence either way:
+    P(overturned) is the training items' share of overturns, not an intercept artefact."""
+    from imr_ml.model import ImrClassifier
+
+    items = trained["items"]
+    model = ImrClassifier(trained["cfg"]).fit(items)
+    prior = (items["decision"] == "overturned").mean()
+    assert model.empty_reasoning_p == pytest.approx(prior)
+    table = pd.DataFrame({"rationale": ["", "Therefore, the request is not medically necessary.",
+                                        items["rationale"].iloc[0]],
+                          "item_text": ["Lumbar support brace"] * 3})
+    p = model.predict_proba(table)["p_overturned"].to_numpy()
+    assert p[:2] == pytest.approx([prior, prior])
+    assert p[2] != pytest.approx(prior)
+    assert model.predict_items(table)["decision_pred"].iloc[0] == (
+        "overturned" if prior >= model.decision_threshold else "upheld")

@@ -29,14 +29,14 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from imr_ml.config import ClassifierConfig, Config
-from imr_ml.features import add_rule_columns, build_features, rule_columns, transform_table
+from imr_ml.features import add_rule_columns, build_features, prepare, rule_columns, transform_table
 from imr_ml.letter_context import LetterContext, surgery_positions
 from imr_ml.metrics import decision_metrics
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
@@ -97,6 +97,24 @@ def _proba(estimator, X) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-estimator.decision_function(X)))
 
 
+def _two_class_folds(items: pd.DataFrame, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The phrasing folds of `items` (`splits.phrasing_folds`), or 3 letter folds stratified
+    by decision where a phrasing group's complement lacks a class (a small corpus): each
+    fold's training part must hold both decisions."""
+    letters = StratifiedGroupKFold(n_splits=min(3, items["letter_id"].nunique()))
+    for folds in ([(f.train, f.test) for f in phrasing_folds(items)],
+                  list(letters.split(items, y, groups=items["letter_id"]))):
+        if all(len(np.unique(y[train])) == 2 for train, _ in folds):
+            return folds
+    raise ValueError(f"too few overturned or upheld items ({int(y.sum())} of {len(y)} overturned) "
+                     "to cross-fit the decision model; give more labelled letters")
+
+
+def _prior(items: pd.DataFrame) -> float:
+    """The items' (weighted) share of overturned decisions."""
+    return float(np.average(items["decision"] == "overturned", weights=_weights(items)))
+
+
 def _contextual(context: LetterContext | None, items: pd.DataFrame, p: np.ndarray) -> np.ndarray:
     """`p` re-scored by the letter context, where there is one."""
     return p if context is None else context.apply(items, p)
@@ -152,6 +170,8 @@ class ImrClassifier:
         self.reason_thresholds = dict.fromkeys(self.reasons, 0.5)
         # re-scores associated services from their surgery's P(overturned), where configured
         self.letter_context: LetterContext | None = None
+        # P(overturned) of an item whose rationale has nothing left once masked: the prior
+        self.empty_reasoning_p = 0.5
         self.metadata: dict[str, Any] = {}
 
     # ---- training ---------------------------------------------------------------------
@@ -250,14 +270,34 @@ class ImrClassifier:
                       ) -> tuple[np.ndarray, np.ndarray, LetterContext | None]:
         """Fit the decision pipeline on `train`, calibrate it and fit the letter context on
         the validation letters; returns their truth (overturned), their P(overturned) and the
-        letter context."""
-        decision.fit(self._inputs(train), train["decision"] == "overturned",
-                     sample_weight=_weights(train))
-        X, y = self._inputs(validation), (validation["decision"] == "overturned").to_numpy()
+        letter context. Items with nothing to read (`_readable`) take no part in the fit or
+        the calibration; they get the prior of the training items."""
+        self.empty_reasoning_p = _prior(train)
+        fitted = train[self._readable(train)]
+        decision.fit(self._inputs(fitted), fitted["decision"] == "overturned",
+                     sample_weight=_weights(fitted))
+        calibration = validation[self._readable(validation)]
         decision.steps[-1] = ("clf", _calibrated(
             decision.named_steps["clf"], self.config.models.decision.calibration,
-            decision.named_steps["features"].transform(X), y))
-        return y, *self._with_context(validation, _proba(decision, X), y)
+            decision.named_steps["features"].transform(self._inputs(calibration)),
+            (calibration["decision"] == "overturned").to_numpy()))
+        y = (validation["decision"] == "overturned").to_numpy()
+        return y, *self._with_context(validation, self._own_proba(decision, validation), y)
+
+    def _readable(self, items: pd.DataFrame) -> np.ndarray:
+        """Whether each item's rationale has any word left for the decision model (with the
+        verdict masked, an associated service's often has none)."""
+        f = self.config.features
+        texts = prepare(items["rationale"].fillna("").tolist(), mask=f.mask_verdicts,
+                        negation=f.negation)
+        return np.array([bool(text.strip()) for text in texts], dtype=bool)
+
+    def _own_proba(self, decision: Pipeline, items: pd.DataFrame) -> np.ndarray:
+        """The decision pipeline's P(overturned), the prior for items with nothing to read."""
+        return self._unread(items, _proba(decision, self._inputs(items)))
+
+    def _unread(self, items: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        return np.where(self._readable(items), p, self.empty_reasoning_p)
 
     def _with_context(self, items: pd.DataFrame, p: np.ndarray, y: np.ndarray
                       ) -> tuple[np.ndarray, LetterContext | None]:
@@ -298,8 +338,9 @@ class ImrClassifier:
                 *_, context = self._fit_decision(
                     decision, *(_reweighted(part[~part["letter_id"].isin(held)], target, weight)
                                 for part in (train, validation)))
-                p[fold.test] = _contextual(context, target.iloc[fold.test],
-                                           _proba(decision, self._inputs(target.iloc[fold.test])))
+                held_out = target.iloc[fold.test]
+                p[fold.test] = _contextual(context, held_out,
+                                           self._own_proba(decision, held_out))
             threshold = _best_threshold(y, p, True, cfg.models.decision.threshold_tolerance)
             score = decision_metrics(labels, np.where(p >= threshold, "overturned",
                                                       "upheld"))["macro_f1"]
@@ -311,15 +352,19 @@ class ImrClassifier:
         """Fit the decision pipeline on all `items`, its classifier calibrated on cross-fitted
         scores (each phrasing group scored by a classifier fitted on the others: sklearn's
         `CalibratedClassifierCV(ensemble=False)`); returns the threshold with the best
-        macro-F1 on those calibrated scores (0.5 without threshold tuning).
+        macro-F1 on those calibrated scores (0.5 without threshold tuning). Items with nothing
+        to read (`_readable`) take no part; they get the prior of all items.
 
         TF-IDF vocabularies are fitted once on all items: a word only one group uses gets
         no weight from the classifiers that do not see that group, so little leaks.
         """
         d = self.config.models.decision
-        folds = [(f.train, f.test) for f in phrasing_folds(items)]
-        X, w = self._inputs(items), _weights(items)
-        y = (items["decision"] == "overturned").to_numpy()
+        self.empty_reasoning_p = _prior(items)
+        readable = self._readable(items)
+        fitted = items[readable]
+        X, w = self._inputs(fitted), _weights(fitted)
+        y = (fitted["decision"] == "overturned").to_numpy()
+        folds = _two_class_folds(fitted, y)
         linear = decision.named_steps["clf"]
         decision.set_params(clf=CalibratedClassifierCV(
             linear, method=d.calibration or "sigmoid", cv=folds, ensemble=False,
@@ -329,7 +374,10 @@ class ImrClassifier:
                                    y, cv=folds, method="decision_function",
                                    params={"sample_weight": w})
         calibrator = decision.named_steps["clf"].calibrated_classifiers_[0].calibrators[0]
-        p, self.letter_context = self._with_context(items, calibrator.predict(scores), y)
+        p = np.full(len(items), self.empty_reasoning_p)
+        p[readable] = calibrator.predict(scores)
+        y = (items["decision"] == "overturned").to_numpy()
+        p, self.letter_context = self._with_context(items, p, y)
         return _best_threshold(y, p, True, d.threshold_tolerance) if d.tune_thresholds else 0.5
 
     # ---- prediction -------------------------------------------------------------------
@@ -343,7 +391,7 @@ class ImrClassifier:
         X = self._inputs(items)
         decision, reasons = self.decision_pipeline.named_steps, self.reason_pipeline.named_steps
         features = transform_table(reasons["features"], X)
-        p = _proba(decision["clf"], transform_table(decision["features"], X))
+        p = self._unread(items, _proba(decision["clf"], transform_table(decision["features"], X)))
         return pd.DataFrame({
             "p_overturned": _contextual(self.letter_context, items, p),
             **{f"p_{label}": _proba(estimator, features)
@@ -464,6 +512,7 @@ class ImrClassifier:
             "threshold_corpus_weight": self.threshold_corpus_weight,
             "reason_thresholds": self.reason_thresholds,
             "letter_context": self.letter_context and self.letter_context.describe(),
+            "empty_reasoning_p": self.empty_reasoning_p,
             "sha256": sha256_of(path),
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": platform.python_version(),
