@@ -404,21 +404,24 @@ class WordTfidf(TfidfVectorizer):
             tokenize = str.split  # the same tokens (the same whitespace), faster
         stop_words = self.get_stop_words()
         low, high = self.ngram_range
-        columns: list[int] = []
-        indptr = [0]
+        grams: list[str] = []  # the batch's n-grams, document after document
+        ends = [0]
         for doc in raw_documents:
             tokens = tokenize(preprocess(self.decode(doc)))
             if stop_words is not None:
                 tokens = [w for w in tokens if w not in stop_words]
-            grams = list(tokens) if low == 1 else []
+            if low == 1:
+                grams += tokens
             for n in range(max(low, 2), high + 1):
                 grams += map(" ".join, zip(*(tokens[k:] for k in range(n))))
-            columns += [j for j in map(vocabulary.get, grams) if j is not None]
-            indptr.append(len(columns))
+            ends.append(len(grams))
+        found = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64,
+                            count=len(grams))
+        known = found >= 0
+        kept_before = np.concatenate([[0], np.cumsum(known)])  # known n-grams before each
         counts = sp.csr_matrix(
-            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=np.int64),
-             np.asarray(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(vocabulary)))
+            (np.ones(int(kept_before[-1]), dtype=self.dtype), found[known], kept_before[ends]),
+            shape=(len(ends) - 1, len(vocabulary)))
         counts.sum_duplicates()
         return counts
 

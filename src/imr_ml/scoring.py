@@ -90,7 +90,9 @@ class Scorer:
         """Prediction rows for item rows (of `items`); rows that are not `ok` pass through."""
         columns = columns or self.columns
         ok = [r for r in rows if r["status"] == "ok"]
-        frame = pd.DataFrame(ok, columns=["rationale", "item_text", "decision_stated"])
+        # object columns: the texts stay the Python strings they are (no Arrow round trips)
+        frame = pd.DataFrame(ok, columns=["rationale", "item_text", "decision_stated"],
+                             dtype=object)
         predicted = self.model.predict_items(frame).to_dict("records") if ok else []
         if ok and self.explain_top_k:
             for pred, part in zip(predicted, self.model.explain(frame, self.explain_top_k)):
