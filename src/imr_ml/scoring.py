@@ -123,7 +123,7 @@ class Scorer:
         """
         done = set(skip)
         todo = (p for p in iter_paths(paths) if str(p) not in done)
-        chunks = iter(lambda: list(itertools.islice(todo, chunk_size)), [])
+        chunks = tapered_chunks(todo, chunk_size, workers)
         if workers <= 1:
             worker = _Worker(self, timeout, max_bytes)
             for chunk in chunks:
@@ -163,6 +163,22 @@ class Scorer:
                          "error": f"row {row}: empty text" if blank else ""})
         return pd.DataFrame(self.predict_rows(rows, self.table_columns),
                             columns=self.table_columns)
+
+
+def tapered_chunks(items: Iterable[Path], size: int, workers: int) -> Iterator[list[Path]]:
+    """The items in order, in lists of `size`; the last `size * (workers + 1)` or fewer in
+    `4 * workers` smaller lists, so that the workers run out of work at nearly the same time
+    instead of one finishing a whole chunk alone. Holds at most `size * (workers + 1)` items.
+    """
+    buffer: list[Path] = []
+    for item in items:
+        buffer.append(item)
+        if len(buffer) == size * (workers + 1):
+            yield buffer[:size]
+            buffer = buffer[size:]
+    piece = max(1, -(-len(buffer) // (4 * workers)))
+    for start in range(0, len(buffer), piece):
+        yield buffer[start:start + piece]
 
 
 def _explanation(pred: Row, part: dict) -> str:
