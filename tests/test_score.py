@@ -114,6 +114,7 @@ def test_chunks_keep_order_and_taper_at_the_end(n):
     assert all(len(chunk) <= 2 for chunk in chunks[-4:])  # the last 12 or fewer in 8 lists
     full = [len(chunk) == 4 for chunk in chunks]
     assert full == sorted(full, reverse=True)  # full chunks first
+    assert [x for chunk in tapered_chunks(iter(range(n)), 4, 0) for x in chunk] == list(range(n))
 
 
 def test_slow_extraction_times_out_and_the_batch_goes_on(inputs, scorer, monkeypatch):

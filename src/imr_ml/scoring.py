@@ -170,6 +170,7 @@ def tapered_chunks(items: Iterable[Path], size: int, workers: int) -> Iterator[l
     `4 * workers` smaller lists, so that the workers run out of work at nearly the same time
     instead of one finishing a whole chunk alone. Holds at most `size * (workers + 1)` items.
     """
+    workers = max(workers, 1)
     buffer: list[Path] = []
     for item in items:
         buffer.append(item)
