@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import random
 from collections import Counter
 
 import numpy as np
@@ -13,9 +14,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from imr_ml.config import FeaturesConfig
 from imr_ml.features import (
     _WORD,
+    NEGATION_CUES,
+    NEGATION_WINDOW,
+    SCOPE_ENDS,
     CharNgrams,
     CharTfidf,
     WordTfidf,
+    _mark,
     _pieces,
     add_rule_columns,
     build_features,
@@ -131,6 +136,28 @@ def test_negation_scope_is_bounded():
     after = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
     words = mark_negation("without " + " ".join(after)).split()
     assert words[1:] == [f"NOT_{w}" for w in after[:6]] + after[6:]
+
+
+def test_negation_marking_matches_a_word_by_word_scan():
+    """`_mark` scans from each cue; the same marks as reading every word with a countdown."""
+    def scan(words: list[str]) -> list[str]:
+        out, left = [], 0
+        for word in words:
+            if word in SCOPE_ENDS or word in NEGATION_CUES:
+                left = 0 if word in SCOPE_ENDS else NEGATION_WINDOW
+                out.append(word)
+            else:
+                out.append("NOT_" + word if left else word)
+                left = max(left - 1, 0)
+        return out
+
+    assert NEGATION_CUES.isdisjoint(SCOPE_ENDS)
+    rng = random.Random(0)
+    vocabulary = ["no", "not", "without", ".", ",", "but", "a", "b", "c", "d"]
+    for _ in range(500):
+        words = rng.choices(vocabulary, weights=[1, 1, 1, 1, 1, 1, 6, 6, 6, 6],
+                            k=rng.randrange(30))
+        assert _mark(words) == scan(words), words
 
 
 def test_rule_columns_count_the_rationale_and_its_reasoning_apart():

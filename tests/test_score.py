@@ -21,7 +21,7 @@ from imr_ml.items import segment_letters
 from imr_ml.model import ImrClassifier
 from imr_ml.output import partial_path, read_table
 from imr_ml.render import text_to_pdf
-from imr_ml.scoring import LIST_COLUMNS, Scorer, load_model
+from imr_ml.scoring import LIST_COLUMNS, Scorer, load_model, tapered_chunks
 from imr_ml.train import load_items
 from test_cli_segment import EXPECTED_ERRORS
 
@@ -105,6 +105,17 @@ def test_every_input_accounted_for(inputs, model_dir, scorer, tmp_path, capsys):
 def test_workers_keep_input_order(inputs, scorer):
     one = list(scorer.score_letters([inputs], chunk_size=3))
     assert list(scorer.score_letters([inputs], workers=2, chunk_size=3)) == one
+
+
+@pytest.mark.parametrize("n", [0, 1, 11, 12, 13, 40])
+def test_chunks_keep_order_and_taper_at_the_end(n):
+    chunks = list(tapered_chunks(iter(range(n)), 4, 2))
+    assert [x for chunk in chunks for x in chunk] == list(range(n))
+    assert all(chunks) and all(len(chunk) <= 4 for chunk in chunks)
+    assert all(len(chunk) <= 2 for chunk in chunks[-4:])  # the last 12 or fewer in 8 lists
+    full = [len(chunk) == 4 for chunk in chunks]
+    assert full == sorted(full, reverse=True)  # full chunks first
+    assert [x for chunk in tapered_chunks(iter(range(n)), 4, 0) for x in chunk] == list(range(n))
 
 
 def test_slow_extraction_times_out_and_the_batch_goes_on(inputs, scorer, monkeypatch):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
+import joblib
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 
 from imr_ml.config import load_config
-from imr_ml.model import ModelLoadError
+from imr_ml.model import METADATA_FILE, MODEL_FILE, ModelLoadError, sha256_of
 from imr_ml.registry import load_classifier
 from imr_ml.synth import generate
 from imr_ml.train import load_items, train
@@ -83,6 +85,21 @@ def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(traine
         pd.testing.assert_frame_equal(load_classifier(uri).predict_items(items), local)
     assert set(local["decision_pred"]) <= {"upheld", "overturned"}
     assert local["p_overturned"].between(0, 1).all()
+
+
+def test_a_model_saved_as_an_object_still_loads(trained, tmp_path):
+    """Models are saved as pickle bytes inside the joblib file; older ones hold the object."""
+    copy = tmp_path / "model"
+    shutil.copytree(trained["cfg"].model.dir / "imr-classifier", copy)
+    saved = load_classifier(str(copy))
+    assert isinstance(joblib.load(copy / MODEL_FILE), bytes)
+    joblib.dump(saved, copy / MODEL_FILE, compress=3)
+    metadata = json.loads((copy / METADATA_FILE).read_text())
+    metadata["sha256"] = sha256_of(copy / MODEL_FILE)
+    (copy / METADATA_FILE).write_text(json.dumps(metadata))
+    items = trained["items"].head(40)
+    pd.testing.assert_frame_equal(load_classifier(str(copy)).predict_items(items),
+                                  saved.predict_items(items))
 
 
 def test_tampered_model_refuses_to_load(trained, tmp_path):

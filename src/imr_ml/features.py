@@ -13,8 +13,9 @@ Two text treatments carry what plain bag-of-words misses here:
 
 from __future__ import annotations
 
+import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -195,21 +196,20 @@ def mask_verdicts(text: str) -> str:
 
 def _mark(words: list[str]) -> list[str]:
     """Lowercased words, those in a negation's scope prefixed with `NOT_`."""
-    out: list[str] = []
-    left = 0
-    for word in words:
-        if word in SCOPE_ENDS:
-            left = 0
-            out.append(word)
-        elif word in NEGATION_CUES:
-            left = NEGATION_WINDOW
-            out.append(word)
-        elif left:
-            left -= 1
-            out.append("NOT_" + word)
-        else:
-            out.append(word)
+    out = list(words)
+    for cue in [i for i, word in enumerate(words) if word in NEGATION_CUES]:
+        for k in range(cue + 1, min(cue + 1 + NEGATION_WINDOW, len(words))):
+            if words[k] in SCOPE_ENDS or words[k] in NEGATION_CUES:
+                break  # the scope ends, or the next cue opens its own
+            out[k] = "NOT_" + words[k]
     return out
+
+
+def _words(text: str) -> list[str]:
+    """The text's `_WORD` tokens, lowercased (an ASCII text lowercased whole, the same)."""
+    if text.isascii():
+        return _WORD.findall(text.lower())
+    return [word.lower() for word in _WORD.findall(text)]
 
 
 def mark_negation(text: str) -> str:
@@ -218,26 +218,31 @@ def mark_negation(text: str) -> str:
     A scope opens at a cue ("no", "lack", "without", ...) and closes at punctuation, a
     contrast word, or after `NEGATION_WINDOW` words.
     """
-    return " ".join(_mark([w.lower() for w in _WORD.findall(text)]))
+    return " ".join(_mark(_words(text)))
 
 
 @lru_cache(maxsize=4096)
-def _marked_words(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
-    """The text's `mark_negation` words, and whether each lies in a verdict clause.
+def _marked_texts(text: str) -> tuple[str, str]:
+    """The text's `mark_negation` words, joined: all of them, and those outside its verdict
+    clauses.
 
     Negation scopes are read over the whole text, then the masked view drops the verdict
     words, so both views mark a word alike. Remembered for recent texts: the decision
     (masked) and reasons (full) branches read the same rationales one after the other.
     """
-    matches = list(_WORD.finditer(text))
-    words = _mark([m.group().lower() for m in matches])
+    words = _mark(_words(text))
+    full = " ".join(words)
     spans = verdict_spans(text)
-    starts = [start for start, _ in spans]
-    inside = []
-    for m in matches:
-        k = bisect_right(starts, m.start()) - 1
-        inside.append(k >= 0 and m.start() < spans[k][1])
-    return tuple(words), tuple(inside)
+    if not spans:
+        return full, full
+    starts = [m.start() for m in _WORD.finditer(text)]
+    kept: list[str] = []
+    at = 0
+    for begin, end in spans:  # in order, apart: keep the words before each span
+        kept += words[at:bisect_left(starts, begin)]
+        at = bisect_left(starts, end)
+    kept += words[at:]
+    return full, " ".join(kept)
 
 
 def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) -> list[str]:
@@ -247,10 +252,8 @@ def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) ->
     for text in texts:
         text = text or ""
         if negation:
-            words, verdict = _marked_words(text)
-            if mask:
-                words = [w for w, v in zip(words, verdict, strict=True) if not v]
-            text = " ".join(words)
+            full, masked = _marked_texts(text)
+            text = masked if mask else full
         elif mask:
             text = mask_verdicts(text)
         out.append(text)
@@ -353,15 +356,13 @@ class CharTfidf(TransformerMixin, BaseEstimator):
         return np.array(list(self.vocabulary_), dtype=object)
 
     @staticmethod
-    def _words(X: Sequence[str]) -> tuple[sp.csr_matrix, dict[str, int]]:
-        """Texts × distinct words counts, and the words' column numbers."""
-        index: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, text in enumerate(X):
-            words = text.lower().split()
-            rows += [i] * len(words)
-            cols += [index.setdefault(word, len(index)) for word in words]
+    def _words(X: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Texts × distinct words counts, and the distinct words (in column order)."""
+        split = [text.lower().split() for text in X]
+        # each word's column: the index of its first occurrence among the batch's words
+        cols, index = pd.factorize(np.fromiter(itertools.chain.from_iterable(split), dtype=object,
+                                               count=sum(map(len, split))))
+        rows = np.repeat(np.arange(len(X)), [len(words) for words in split])
         texts_words = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
                                     shape=(len(X), len(index)))  # duplicates add up
         return texts_words, index
@@ -432,21 +433,24 @@ class WordTfidf(TfidfVectorizer):
             tokenize = str.split  # the same tokens (the same whitespace), faster
         stop_words = self.get_stop_words()
         low, high = self.ngram_range
-        columns: list[int] = []
-        indptr = [0]
+        grams: list[str] = []  # the batch's n-grams, document after document
+        ends = [0]
         for doc in raw_documents:
             tokens = tokenize(preprocess(self.decode(doc)))
             if stop_words is not None:
                 tokens = [w for w in tokens if w not in stop_words]
-            grams = list(tokens) if low == 1 else []
+            if low == 1:
+                grams += tokens
             for n in range(max(low, 2), high + 1):
                 grams += map(" ".join, zip(*(tokens[k:] for k in range(n))))
-            columns += [j for j in map(vocabulary.get, grams) if j is not None]
-            indptr.append(len(columns))
+            ends.append(len(grams))
+        found = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64,
+                            count=len(grams))
+        known = found >= 0
+        kept_before = np.concatenate([[0], np.cumsum(known)])  # known n-grams before each
         counts = sp.csr_matrix(
-            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=np.int64),
-             np.asarray(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(vocabulary)))
+            (np.ones(int(kept_before[-1]), dtype=self.dtype), found[known], kept_before[ends]),
+            shape=(len(ends) - 1, len(vocabulary)))
         counts.sum_duplicates()
         return counts
 

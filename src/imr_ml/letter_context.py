@@ -39,7 +39,8 @@ def surgery_positions(items: pd.DataFrame) -> np.ndarray:
     letters = items["letter_id"].astype(str).to_numpy()
     texts = items["item_text"].fillna("").astype(str).to_numpy()
     letter, surgery = None, -1
-    order = np.lexsort((items["item_index"].fillna(-1).to_numpy(), letters))
+    positions = pd.to_numeric(items["item_index"]).fillna(-1).to_numpy(dtype=float)
+    order = np.lexsort((positions, letters))
     for pos in order[known[order]]:
         if letters[pos] != letter:
             letter, surgery = letters[pos], -1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import platform
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -503,7 +504,9 @@ class ImrClassifier:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / MODEL_FILE
         tmp = folder / f".{MODEL_FILE}.tmp"
-        joblib.dump(self, tmp, compress=3)
+        # the model as pickle bytes inside the joblib file: joblib unpickles its objects with
+        # the pure-Python unpickler (~0.5 s for a model), the bytes load with the C one
+        joblib.dump(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL), tmp, compress=3)
         tmp.replace(path)
         self.metadata = {
             "name": self.config.model.name,
@@ -542,6 +545,8 @@ class ImrClassifier:
                 f"{folder}: model labels {metadata.get('reasons')} differ from the expected "
                 f"{list(reasons)}; retrain with the current label set")
         model = joblib.load(path)
+        if isinstance(model, bytes):  # saved as pickle bytes (older models: the object)
+            model = pickle.loads(model)
         model.metadata = metadata
         return model
 

@@ -52,6 +52,7 @@ import json
 import re
 import warnings
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -587,16 +588,17 @@ class _Compiled:
     def _segment_matches(self, doc: Doc, lower: list[int]) -> dict[int, list[tuple[int, int]]]:
         """(start, end) of every match of each segment (by key), as spaCy's PhraseMatcher
         and Matcher give them: every phrase at every token, overlapping or not."""
-        found: dict[int, list[tuple[int, int]]] = {}
-        trie, n = self._trie, len(lower)
+        found: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        trie = self._trie
+        padded = [*lower, -1]  # -1: no word's key, so every walk stops at the end
         for i, word in enumerate(lower):
             node = trie.get(word)
             end = i
             while node is not None:
                 end += 1
                 for key in node[0]:
-                    found.setdefault(key, []).append((i, end))
-                node = node[1].get(lower[end]) if end < n else None
+                    found[key].append((i, end))
+                node = node[1].get(padded[end])
         if len(self.matcher):
             for key, start, end in self.matcher(doc):
                 found.setdefault(key, []).append((start, end))
@@ -772,7 +774,8 @@ class ReasonLabeller:
             units: dict[str, list[int]] = {}
             full.append(self._row(self._counts(self._hits(doc, matches=matches, units=units))))
             kept = _outside(doc, matches, leave_out(text))
-            reduced.append(self._row(self._counts(self._hits(doc, matches=kept, units=units))))
+            reduced.append(full[-1] if len(kept) == len(matches) else  # none left out
+                           self._row(self._counts(self._hits(doc, matches=kept, units=units))))
         return full, reduced
 
     def predicts_upheld(self, rationale_masked: str) -> bool:

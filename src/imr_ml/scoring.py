@@ -90,9 +90,11 @@ class Scorer:
         """Prediction rows for item rows (of `items`); rows that are not `ok` pass through."""
         columns = columns or self.columns
         ok = [r for r in rows if r["status"] == "ok"]
-        # each item's file and position: the letter context reads a letter's items together
+        # each item's file and position: the letter context reads a letter's items together;
+        # object columns: the texts stay the Python strings they are (no Arrow round trips)
         frame = pd.DataFrame(ok, columns=["source", "item_index", "rationale", "item_text",
-                                          "decision_stated"]).rename(columns={"source": "letter_id"})
+                                          "decision_stated"], dtype=object
+                             ).rename(columns={"source": "letter_id"})
         predicted = self.model.predict_items(frame).to_dict("records") if ok else []
         if ok and self.explain_top_k:
             for pred, part in zip(predicted, self.model.explain(frame, self.explain_top_k)):
@@ -123,7 +125,7 @@ class Scorer:
         """
         done = set(skip)
         todo = (p for p in iter_paths(paths) if str(p) not in done)
-        chunks = iter(lambda: list(itertools.islice(todo, chunk_size)), [])
+        chunks = tapered_chunks(todo, chunk_size, workers)
         if workers <= 1:
             worker = _Worker(self, timeout, max_bytes)
             for chunk in chunks:
@@ -163,6 +165,23 @@ class Scorer:
                          "error": f"row {row}: empty text" if blank else ""})
         return pd.DataFrame(self.predict_rows(rows, self.table_columns),
                             columns=self.table_columns)
+
+
+def tapered_chunks(items: Iterable[Path], size: int, workers: int) -> Iterator[list[Path]]:
+    """The items in order, in lists of `size`; the last `size * (workers + 1)` or fewer in
+    `4 * workers` smaller lists, so that the workers run out of work at nearly the same time
+    instead of one finishing a whole chunk alone. Holds at most `size * (workers + 1)` items.
+    """
+    workers = max(workers, 1)
+    buffer: list[Path] = []
+    for item in items:
+        buffer.append(item)
+        if len(buffer) == size * (workers + 1):
+            yield buffer[:size]
+            buffer = buffer[size:]
+    piece = max(1, -(-len(buffer) // (4 * workers)))
+    for start in range(0, len(buffer), piece):
+        yield buffer[start:start + piece]
 
 
 def _explanation(pred: Row, part: dict) -> str:
