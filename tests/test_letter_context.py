@@ -50,14 +50,16 @@ def _corpus(n_letters: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.
     return items, p, y
 
 
-def test_context_rescores_associated_services_from_their_surgery():
+def test_context_lowers_services_of_upheld_surgeries_only():
     items, p, y = _corpus(40, np.random.default_rng(0))
     context = LetterContext().fit(items, p, y)
     out = context.apply(items, p)
     services = np.zeros(len(items), bool)
     services[1::4] = services[2::4] = True
     assert np.array_equal(out[~services], p[~services])  # other items keep theirs
-    assert ((out[services] >= 0.5) == y[services]).all()
+    upheld = services & ~y
+    assert (out[upheld] < 0.2).all()  # a service of an upheld surgery is upheld
+    assert np.array_equal(out[services & y], p[services & y])  # never raised
     weights = context.describe()
     assert weights["surgery_logit"] > abs(weights["own_logit"])  # the surgery decides
 

@@ -260,6 +260,7 @@ def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
     scorer = load_model(str(model_dir))
     scorer.model.letter_context = LetterContext()
     scorer.model.letter_context.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
+    scorer.model.letter_context.model_.intercept_[:] = -20.0  # so that it lowers every service
     letters = [SAMPLES / "letters" / f"{name}.txt" for name in ("synth_000002", "synth_000001")]
     rows = list(scorer.score_letters(letters, workers=1))
     items = pd.DataFrame([r for _, rs in segment_letters(letters) for r in rs])

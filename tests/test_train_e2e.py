@@ -359,6 +359,7 @@ def test_letter_context_fitted_on_held_out_predictions_rescores_only_services(tr
     services = surgery_positions(items) >= 0
     assert services.any() and not services.all()
     model.letter_context.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
+    model.letter_context.model_.intercept_[:] = -20.0  # so that it lowers every service
     p, q = (m.predict_proba(items)["p_overturned"].to_numpy() for m in (model, off))
     assert np.array_equal(p[~services], q[~services])
     assert not np.allclose(p[services], q[services])
