@@ -76,7 +76,7 @@ class ClassifierConfig(_Strict):
 class ModelsConfig(_Strict):
     decision: ClassifierConfig = ClassifierConfig()
     reasons: ClassifierConfig = ClassifierConfig(tune_thresholds=True)
-    # re-score a surgery's associated services from its predicted decision (letter_context.py)
+    # lower a surgery's associated services with its predicted decision (letter_context.py)
     letter_context: bool = True
 
 

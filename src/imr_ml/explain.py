@@ -40,6 +40,6 @@ def describe(record: dict[str, Any]) -> str:
         lines.append(f"    {sign}: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["toward"]))
         lines.append("    against: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["against"]))
         if "surgery_item" in part:
-            lines.append(f"    P(overturned) re-scored with the surgery's (item {part['surgery_item']}):"
-                         " an associated service is decided with its surgery")
+            lines.append("    P(overturned) may be lowered with the surgery's (item "
+                         f"{part['surgery_item']}): an associated service is decided with it")
     return "\n".join(lines)

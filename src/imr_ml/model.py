@@ -169,7 +169,7 @@ class ImrClassifier:
         # the threshold corpus's decision sample weight, where chosen (threshold_corpus_weights)
         self.threshold_corpus_weight: float | None = None
         self.reason_thresholds = dict.fromkeys(self.reasons, 0.5)
-        # re-scores associated services from their surgery's P(overturned), where configured
+        # lowers associated services' P(overturned) with their surgery's, where configured
         self.letter_context: LetterContext | None = None
         # P(overturned) of an item whose rationale has nothing left once masked: the prior
         self.empty_reasoning_p = 0.5
@@ -298,6 +298,7 @@ class ImrClassifier:
         return self._unread(items, _proba(decision, self._inputs(items)))
 
     def _unread(self, items: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+        """`p` with the prior for the items that have nothing to read."""
         return np.where(self._readable(items), p, self.empty_reasoning_p)
 
     def _with_context(self, items: pd.DataFrame, p: np.ndarray, y: np.ndarray
@@ -466,7 +467,7 @@ class ImrClassifier:
 
         Targets are the decision (positive = towards overturned) and each reason; each entry
         also gives the intercept and the linear score, which the contributions sum to. An
-        associated service whose P(overturned) the letter context re-scores from its
+        associated service whose P(overturned) the letter context may lower with its
         surgery's has the surgery's `item_index` as the decision's `surgery_item`.
         """
         self._check_fitted()
