@@ -103,8 +103,9 @@ def _two_class_folds(items: pd.DataFrame, y: np.ndarray) -> list[tuple[np.ndarra
     by decision where a phrasing group's complement lacks a class (a small corpus): each
     fold's training part must hold both decisions."""
     letters = StratifiedGroupKFold(n_splits=min(3, items["letter_id"].nunique()))
-    for folds in ([(f.train, f.test) for f in phrasing_folds(items)],
-                  list(letters.split(items, y, groups=items["letter_id"]))):
+    for make in (lambda: [(f.train, f.test) for f in phrasing_folds(items)],
+                 lambda: list(letters.split(items, y, groups=items["letter_id"]))):
+        folds = make()  # the letter folds only where the phrasing folds will not do
         if all(len(np.unique(y[train])) == 2 for train, _ in folds):
             return folds
     raise ValueError(f"too few overturned or upheld items ({int(y.sum())} of {len(y)} overturned) "
