@@ -43,6 +43,7 @@ from imr_ml.metrics import decision_metrics
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
 MODEL_FILE = "model.joblib"
+READABLE = "_readable"  # training's column: the item's masked rationale has words left
 METADATA_FILE = "metadata.json"
 PACKAGES = ("imr-ml", "scikit-learn", "spacy", "numpy", "pandas", "joblib")
 INPUT_COLUMNS = ("rationale", "item_text")
@@ -227,6 +228,7 @@ class ImrClassifier:
         """
         cfg = self.config
         items = items.reset_index(drop=True)  # row labels are positions from here on
+        items[READABLE] = self._readable(items.drop(columns=READABLE, errors="ignore"))
         split = letter_split(items, cfg.splits.validation_size, cfg.seed)
         train, validation = items.iloc[split.train], items.iloc[split.test]
         upheld = train[_reason_training_rows(train)]
@@ -288,7 +290,10 @@ class ImrClassifier:
 
     def _readable(self, items: pd.DataFrame) -> np.ndarray:
         """Whether each item's rationale has any word left for the decision model (with the
-        verdict masked, an associated service's often has none)."""
+        verdict masked, an associated service's often has none). Read from the column
+        `READABLE` where the table has it: `fit` adds it once for all its folds and splits."""
+        if READABLE in items:
+            return items[READABLE].to_numpy(dtype=bool)
         f = self.config.features
         texts = prepare(items["rationale"].fillna("").tolist(), mask=f.mask_verdicts,
                         negation=f.negation)

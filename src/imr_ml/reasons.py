@@ -601,7 +601,7 @@ class _Compiled:
                 node = node[1].get(padded[end])
         if len(self.matcher):
             for key, start, end in self.matcher(doc):
-                found.setdefault(key, []).append((start, end))
+                found[key].append((start, end))
         return found
 
     def __call__(self, doc: Doc) -> list[tuple[str, int, int]]:
