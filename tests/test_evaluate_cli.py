@@ -43,3 +43,6 @@ def test_evaluate_rules_baseline_prints_tables_and_writes_json(tmp_path, capsys)
     assert saved["split"] == "style-holdout"
     assert 0 <= metrics["reasons_required_micro_f1"] <= 1
     assert metrics["decision_n"] > 0
+    assert "95% intervals" in printed
+    for name in ("decision_macro_f1", "reasons_required_micro_f1"):
+        assert metrics[f"{name}_ci_low"] <= metrics[name] <= metrics[f"{name}_ci_high"]

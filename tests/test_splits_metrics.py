@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imr_ml.metrics import decision_metrics, format_table, reason_metrics
+from imr_ml.metrics import (
+    decision_counts,
+    decision_macro_f1,
+    decision_metrics,
+    format_table,
+    letter_interval,
+    micro_f1,
+    reason_counts,
+    reason_metrics,
+)
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds, style_holdout_split
 
 
@@ -114,6 +123,41 @@ def test_reason_metrics_by_hand():
     # required three: tp 2 (NI, NFI), fp 1 (NI), fn 1 (EGQ) -> F1 = 4 / 6
     assert m["required_micro_f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 1))
     assert m["other_support"] == 1
+
+
+def test_summed_counts_give_the_metrics_they_stand_for():
+    true = ["upheld"] * 8 + ["overturned"] * 2
+    pred = ["upheld"] * 7 + ["overturned"] * 2 + ["upheld"]
+    totals = decision_counts(true, pred).sum(axis=0, keepdims=True)
+    assert decision_macro_f1(totals)[0] == pytest.approx(decision_metrics(true, pred)["macro_f1"])
+    labels = ("no_functional_improvement", "exceeds_guideline_quantity", "no_indication", "other")
+    true_r = [["no_indication"], ["no_functional_improvement", "exceeds_guideline_quantity"],
+              ["other"]]
+    pred_r = [["no_indication"], ["no_functional_improvement"], ["no_indication"]]
+    totals = reason_counts(true_r, pred_r).sum(axis=0, keepdims=True)
+    assert micro_f1(totals)[0] == pytest.approx(
+        reason_metrics(true_r, pred_r, labels)["required_micro_f1"])
+
+
+def test_letter_interval_holds_the_estimate_and_narrows_with_more_letters():
+    rng = np.random.default_rng(0)
+
+    def interval(n_letters: int) -> tuple[float, float, float]:
+        true = np.where(rng.random(3 * n_letters) < 0.2, "overturned", "upheld")
+        pred = np.where(rng.random(3 * n_letters) < 0.8, true, "upheld")
+        counts = decision_counts(true, pred)
+        letters = [f"L{i // 3}" for i in range(3 * n_letters)]
+        estimate = decision_macro_f1(counts.sum(axis=0, keepdims=True))[0]
+        return estimate, *letter_interval(letters, counts, decision_macro_f1)
+
+    small, large = interval(40), interval(4000)
+    for estimate, low, high in (small, large):
+        assert low < estimate < high
+    assert large[2] - large[1] < (small[2] - small[1]) / 4
+    # perfect predictions: every resample scores 1
+    true = ["upheld", "overturned"] * 10
+    assert letter_interval(list(range(20)), decision_counts(true, true),
+                           decision_macro_f1) == (1.0, 1.0)
 
 
 def test_format_table_leaves_missing_metrics_blank():

@@ -6,16 +6,31 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from imr_ml.config import Config
-from imr_ml.metrics import decision_metrics, format_table, reason_metrics
+from imr_ml.metrics import (
+    LEVEL,
+    RESAMPLES,
+    decision_counts,
+    decision_macro_f1,
+    decision_metrics,
+    format_table,
+    letter_interval,
+    micro_f1,
+    reason_counts,
+    reason_metrics,
+)
 
 # The columns of the comparison table printed at the end of training and by `evaluate`.
 TABLE_COLUMNS = (
     "decision_macro_f1", "decision_overturned_recall", "decision_overturned_pr_auc",
     "reasons_required_micro_f1", "reasons_micro_f1", "reasons_macro_f1",
 )
+# Letter-bootstrap intervals of the two headline figures, printed below the table.
+INTERVAL_COLUMNS = tuple(f"{name}_ci_{end}" for name in (
+    "decision_macro_f1", "reasons_required_micro_f1") for end in ("low", "high"))
 
 
 def reason_rows(items: pd.DataFrame) -> pd.Series:
@@ -33,6 +48,20 @@ def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str]) -> d
         out |= {f"reasons_{k}": v for k, v in reason_metrics(
             items.loc[rows, "reasons"].tolist(), preds.loc[rows, "reasons_pred"].tolist(),
             reasons).items()}
+    if "letter_id" in items:
+        out |= _intervals(items, preds, rows)
+    return out
+
+
+def _intervals(items: pd.DataFrame, preds: pd.DataFrame, rows: np.ndarray) -> dict[str, float]:
+    """Letter-bootstrap intervals (`metrics.letter_interval`) of the decision macro-F1 and,
+    where there are scored reasons, the required reasons' micro-F1."""
+    letters = items["letter_id"].astype(str).to_numpy()
+    out = dict(zip(INTERVAL_COLUMNS[:2], letter_interval(
+        letters, decision_counts(items["decision"], preds["decision_pred"]), decision_macro_f1)))
+    if rows.any():
+        counts = reason_counts(items.loc[rows, "reasons"], preds.loc[rows, "reasons_pred"])
+        out |= dict(zip(INTERVAL_COLUMNS[2:], letter_interval(letters[rows], counts, micro_f1)))
     return out
 
 
@@ -43,7 +72,13 @@ def mean_metrics(folds: Sequence[Mapping[str, float]]) -> dict[str, float]:
 
 
 def comparison_table(results: Mapping[str, Mapping[str, float]]) -> str:
-    return format_table(results, TABLE_COLUMNS)
+    """The metrics table, and below it the intervals of the rows that have them."""
+    table = format_table(results, TABLE_COLUMNS)
+    with_intervals = {name: m for name, m in results.items() if INTERVAL_COLUMNS[0] in m}
+    if not with_intervals:
+        return table
+    return (f"{table}\n\n{LEVEL:.0%} intervals ({RESAMPLES} resamples of the letters):\n"
+            f"{format_table(with_intervals, INTERVAL_COLUMNS)}")
 
 
 def per_reason_table(metrics: Mapping[str, float], reasons: Sequence[str]) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
@@ -15,6 +16,8 @@ from sklearn.metrics import (
 from sklearn.preprocessing import MultiLabelBinarizer
 
 REQUIRED_REASONS = ("no_functional_improvement", "exceeds_guideline_quantity", "no_indication")
+RESAMPLES = 2000  # letter resamples behind each interval
+LEVEL = 0.95
 
 
 def decision_metrics(
@@ -59,6 +62,55 @@ def reason_metrics(
         f1_score(true[:, required], pred[:, required], average="micro", zero_division=0)
     )
     return out
+
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    denominator = 2 * tp + fp + fn
+    return np.divide(2 * tp, denominator, out=np.zeros(np.shape(tp)), where=denominator > 0)
+
+
+def decision_counts(y_true: Sequence[str], y_pred: Sequence[str]) -> np.ndarray:
+    """Per item, one-hot (tp, fp, fn, tn) of the overturned class: what macro-F1 adds up."""
+    true = np.asarray(y_true) == "overturned"
+    pred = np.asarray(y_pred) == "overturned"
+    return np.column_stack([true & pred, ~true & pred, true & ~pred, ~true & ~pred]).astype(float)
+
+
+def decision_macro_f1(totals: np.ndarray) -> np.ndarray:
+    """Macro-F1 of (tp, fp, fn, tn) totals, one per row."""
+    tp, fp, fn, tn = totals.T
+    return (_f1(tp, fp, fn) + _f1(tn, fn, fp)) / 2
+
+
+def reason_counts(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]],
+                  labels: Sequence[str] = REQUIRED_REASONS) -> np.ndarray:
+    """Per item, (tp, fp, fn) over `labels`: what their micro-F1 adds up."""
+    wanted = set(labels)
+    rows = []
+    for true, pred in zip(y_true, y_pred, strict=True):
+        true, pred = set(true) & wanted, set(pred) & wanted
+        rows.append((len(true & pred), len(pred - true), len(true - pred)))
+    return np.asarray(rows, dtype=float).reshape(-1, 3)
+
+
+def micro_f1(totals: np.ndarray) -> np.ndarray:
+    """Micro-F1 of (tp, fp, fn) totals, one per row."""
+    return _f1(*totals.T)
+
+
+def letter_interval(letters: Sequence[str], counts: np.ndarray,
+                    statistic: Callable[[np.ndarray], np.ndarray], resamples: int = RESAMPLES,
+                    level: float = LEVEL, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of a statistic of summed per-item `counts`, resampling
+    whole letters (with replacement, as many as there are): a letter's items share a
+    reviewer and a case, so resampling items would understate the spread."""
+    codes, uniques = pd.factorize(np.asarray(letters, dtype=object))
+    per_letter = np.zeros((len(uniques), counts.shape[1]))
+    np.add.at(per_letter, codes, counts)
+    draws = np.random.default_rng(seed).multinomial(
+        len(uniques), np.full(len(uniques), 1 / len(uniques)), size=resamples)
+    low, high = np.quantile(statistic(draws @ per_letter), [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
 
 
 def format_table(results: Mapping[str, Mapping[str, float]], columns: Sequence[str],

@@ -172,7 +172,7 @@ def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
         delayed(_fold_predictions)(make, *sides(fold), reasons) for fold in folds)
     tested = pd.concat([items.iloc[fold.test] for fold in folds], ignore_index=True)
     preds = pd.concat([p for p, _ in done], ignore_index=True)
-    means = mean_metrics([m for _, m in done])
+    means = mean_metrics([{k: v for k, v in m.items() if "_ci_" not in k} for _, m in done])
     return score(tested, preds, reasons) | {f"fold_mean_{k}": v for k, v in means.items()}
 
 
