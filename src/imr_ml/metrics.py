@@ -64,9 +64,12 @@ def reason_metrics(
     return out
 
 
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    denominator = 2 * tp + fp + fn
-    return np.divide(2 * tp, denominator, out=np.zeros(np.shape(tp)), where=denominator > 0)
+def f1_from_counts(tp: np.ndarray, true: np.ndarray | int,
+                   predicted: np.ndarray | int) -> np.ndarray:
+    """F1 from counts, as scikit-learn computes it (2·tp / (true + predicted); 0 for 0/0)."""
+    denominator = np.asarray(true + predicted, dtype=float)
+    return np.divide(2.0 * np.asarray(tp), denominator, out=np.zeros(denominator.shape),
+                     where=denominator > 0)
 
 
 def decision_counts(y_true: Sequence[str], y_pred: Sequence[str]) -> np.ndarray:
@@ -79,7 +82,7 @@ def decision_counts(y_true: Sequence[str], y_pred: Sequence[str]) -> np.ndarray:
 def decision_macro_f1(totals: np.ndarray) -> np.ndarray:
     """Macro-F1 of (tp, fp, fn, tn) totals, one per row."""
     tp, fp, fn, tn = totals.T
-    return (_f1(tp, fp, fn) + _f1(tn, fn, fp)) / 2
+    return (f1_from_counts(tp, tp + fn, tp + fp) + f1_from_counts(tn, tn + fp, tn + fn)) / 2
 
 
 def reason_counts(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]],
@@ -95,7 +98,8 @@ def reason_counts(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str
 
 def micro_f1(totals: np.ndarray) -> np.ndarray:
     """Micro-F1 of (tp, fp, fn) totals, one per row."""
-    return _f1(*totals.T)
+    tp, fp, fn = totals.T
+    return f1_from_counts(tp, tp + fn, tp + fp)
 
 
 def letter_interval(letters: Sequence[str], counts: np.ndarray,

@@ -39,7 +39,7 @@ from sklearn.svm import LinearSVC
 from imr_ml.config import ClassifierConfig, Config
 from imr_ml.features import add_rule_columns, build_features, prepare, rule_columns, transform_table
 from imr_ml.letter_context import LetterContext, surgery_positions
-from imr_ml.metrics import decision_metrics
+from imr_ml.metrics import decision_metrics, f1_from_counts
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
 MODEL_FILE = "model.joblib"
@@ -123,12 +123,6 @@ def _contextual(context: LetterContext | None, items: pd.DataFrame, p: np.ndarra
     return p if context is None else context.apply(items, p)
 
 
-def _f1(tp: np.ndarray, true: int, predicted: np.ndarray) -> np.ndarray:
-    """F1 from counts, as scikit-learn computes it (2·tp / (true + predicted); 0 for 0/0)."""
-    denominator = true + predicted
-    return np.divide(2.0 * tp, denominator, out=np.zeros(len(tp)), where=denominator > 0)
-
-
 def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float) -> float:
     """The lowest probability threshold whose (macro-)F1 on validation predictions is within
     `tolerance` of the best (0: the best itself)."""
@@ -139,10 +133,11 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float)
     predicted = np.asarray(p)[None, :] >= grid[:, None]  # thresholds × items
     tp = (predicted & y).sum(axis=1)
     n_predicted = predicted.sum(axis=1)
-    scores = _f1(tp, y.sum(), n_predicted)
+    scores = f1_from_counts(tp, y.sum(), n_predicted)
     if macro:  # the upheld class's F1 too, and their mean
         tn = len(y) - y.sum() - n_predicted + tp
-        scores = np.mean([_f1(tn, len(y) - y.sum(), len(y) - n_predicted), scores], axis=0)
+        scores = np.mean([f1_from_counts(tn, len(y) - y.sum(), len(y) - n_predicted),
+                          scores], axis=0)
     return float(grid[scores >= scores.max() - tolerance].min())
 
 
