@@ -11,13 +11,20 @@ CONFIG ?= configs/default.yaml
 
 setup: $(STAMP)
 
+# pip byte-compiles what it installs one file at a time; compileall -j 0 does it on every core
+# (a fresh `make train` ~30 s sooner). Like pip, a file that will not compile is no error.
+INSTALL := $(BIN)/python -m pip install --quiet --no-compile
+COMPILE := $(BIN)/python -m compileall -q -j 0 $(VENV)/lib
+
 $(RUN): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e .
+	$(INSTALL) -e .
+	-$(COMPILE)
 	touch $(RUN)
 
 $(STAMP): $(RUN)
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(INSTALL) -e ".[dev]"
+	-$(COMPILE)
 	touch $(STAMP)
 
 test: $(STAMP)

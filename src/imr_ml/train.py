@@ -122,6 +122,7 @@ def holdout_split(cfg: Config, items: pd.DataFrame, meta: pd.DataFrame | None) -
 
 
 Predictor = Callable[[], Any]
+PARALLEL_FITS = 2  # models fitted at a time: one per core of the 2-core machines targeted
 
 
 def _fit_score(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
@@ -145,22 +146,31 @@ def score_corpus(model: ImrClassifier, cfg: Config, path: Path) -> dict[str, flo
     return score(items, model.predict_items(items), list(cfg.labels.reasons))
 
 
-def _fold_predictions(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
-                      reasons: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
+def _predictions(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
+                 reasons: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
     _, preds, metrics = _fit_score(make, train, test, reasons)
     return preds, metrics
 
 
+def _fit_many(jobs: list[tuple[Predictor, pd.DataFrame, pd.DataFrame]],
+              reasons: list[str]) -> list[tuple[pd.DataFrame, dict[str, float]]]:
+    """(predictions, metrics) of each (maker, train, test) job's model, `PARALLEL_FITS` at a
+    time in worker processes (in this process when there is one job)."""
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=min(PARALLEL_FITS, len(jobs)))(
+        delayed(_predictions)(make, train, test, reasons) for make, train, test in jobs)
+
+
 def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
                    reasons: list[str], fixed: pd.DataFrame | None = None) -> dict[str, float]:
-    """Letter-grouped cross-validation, two folds at a time (one per core).
+    """Letter-grouped cross-validation, `PARALLEL_FITS` folds at a time.
 
     The metrics are those of the pooled out-of-fold predictions: a small corpus's folds
     hold a handful of overturned items each, and F1 averaged over such folds is biased
     low and noisy (Forman & Scholz 2010). The per-fold means come along as `fold_mean_*`.
     `fixed` rows join every fold's training side.
     """
-    from joblib import Parallel, delayed
 
     def sides(fold: Split) -> tuple[pd.DataFrame, pd.DataFrame]:
         train = items.iloc[fold.train]
@@ -168,8 +178,7 @@ def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
             train = pd.concat([fixed, train], ignore_index=True)
         return train, items.iloc[fold.test]
 
-    done = Parallel(n_jobs=min(2, len(folds)))(
-        delayed(_fold_predictions)(make, *sides(fold), reasons) for fold in folds)
+    done = _fit_many([(make, *sides(fold)) for fold in folds], reasons)
     tested = pd.concat([items.iloc[fold.test] for fold in folds], ignore_index=True)
     preds = pd.concat([p for p, _ in done], ignore_index=True)
     means = mean_metrics([{k: v for k, v in m.items() if "_ci_" not in k} for _, m in done])
@@ -210,18 +219,18 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
                             "holdout_test_letters": test_items["letter_id"].nunique(),
                             "holdout_excluded_letters": split.excluded_letters})
         log(f"holdout ({cfg.splits.holdout}): {train_items['letter_id'].nunique()} train / "
-            f"{test_items['letter_id'].nunique()} test letters; fitting the model")
-        _, preds, results = _fit_score(make_model, train_items, test_items, reasons)
+            f"{test_items['letter_id'].nunique()} test letters; fitting the model"
+            + "".join(f", baseline {name}" for name in cfg.baselines))
+        makers = [make_model, *(partial(BASELINES[name], reasons) for name in cfg.baselines)]
+        (preds, results), *baselines = _fit_many(
+            [(make, train_items, test_items) for make in makers], reasons)
         table = {"model": results}
         mlflow.log_metrics(tracking.prefixed("holdout", results))
         with tempfile.TemporaryDirectory() as tmp:
             tracking.log_evaluation_plots(Path(tmp), test_items, preds, reasons)
-        for name in cfg.baselines:
-            log(f"baseline {name}")
+        for name, (_, metrics) in zip(cfg.baselines, baselines, strict=True):
             with mlflow.start_run(run_name=f"baseline-{name}", nested=True):
                 mlflow.log_param("baseline", name)
-                _, _, metrics = _fit_score(lambda n=name: BASELINES[n](reasons),
-                                           train_items, test_items, reasons)
                 mlflow.log_metrics(tracking.prefixed("holdout", metrics))
                 table[f"baseline:{name}"] = metrics
 
