@@ -125,13 +125,6 @@ Predictor = Callable[[], Any]
 PARALLEL_FITS = 2  # models fitted at a time: one per core of the 2-core machines targeted
 
 
-def _fit_score(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
-               reasons: list[str]) -> tuple[Any, pd.DataFrame, dict[str, float]]:
-    model = make().fit(train)
-    preds = model.predict_items(test)
-    return model, preds, score(test, preds, reasons)
-
-
 def load_corpora(cfg: Config, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Labelled corpora to score (gold and silver labels only), kind told by `meta.jsonl`."""
     corpora = [CorpusConfig(path=p, kind="synthetic" if (p / META_FILE).is_file() else "real")
@@ -148,8 +141,9 @@ def score_corpus(model: ImrClassifier, cfg: Config, path: Path) -> dict[str, flo
 
 def _predictions(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
                  reasons: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
-    _, preds, metrics = _fit_score(make, train, test, reasons)
-    return preds, metrics
+    """A model made by `make`, fitted on `train`: its predictions for `test`, and their metrics."""
+    preds = make().fit(train).predict_items(test)
+    return preds, score(test, preds, reasons)
 
 
 def _fit_many(jobs: list[tuple[Predictor, pd.DataFrame, pd.DataFrame]],
