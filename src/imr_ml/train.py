@@ -149,11 +149,22 @@ def _predictions(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
 def _fit_many(jobs: list[tuple[Predictor, pd.DataFrame, pd.DataFrame]],
               reasons: list[str]) -> list[tuple[pd.DataFrame, dict[str, float]]]:
     """(predictions, metrics) of each (maker, train, test) job's model, `PARALLEL_FITS` at a
-    time in worker processes (in this process when there is one job)."""
-    from joblib import Parallel, delayed
+    time in worker processes (in this process when there is one job).
 
-    return Parallel(n_jobs=min(PARALLEL_FITS, len(jobs)))(
-        delayed(_predictions)(make, train, test, reasons) for make, train, test in jobs)
+    The workers are stopped afterwards, so each call starts fresh ones: loky replaces a worker
+    whose memory has grown by 300 MB since its first job (a small baseline's, say), with a
+    warning when jobs are waiting, and idle workers would keep what their fits left.
+    """
+    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
+
+    n_jobs = min(PARALLEL_FITS, len(jobs))
+    try:
+        return Parallel(n_jobs=n_jobs)(
+            delayed(_predictions)(make, train, test, reasons) for make, train, test in jobs)
+    finally:
+        if n_jobs > 1:
+            get_reusable_executor().shutdown(wait=True)
 
 
 def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
