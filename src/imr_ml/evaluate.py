@@ -38,8 +38,10 @@ def reason_rows(items: pd.DataFrame) -> pd.Series:
     return (items["decision"] == "upheld") & (items["reasons_source"] == "gold")
 
 
-def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str]) -> dict[str, float]:
-    """Decision metrics over all items, reason metrics over the upheld, labelled ones."""
+def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str],
+          intervals: bool = True) -> dict[str, float]:
+    """Decision metrics over all items, reason metrics over the upheld, labelled ones, and
+    (with `intervals`, where the items name their letters) letter-bootstrap intervals."""
     p_overturned = preds.get("p_overturned")
     out = {f"decision_{k}": v for k, v in decision_metrics(
         items["decision"].tolist(), preds["decision_pred"].tolist(), p_overturned).items()}
@@ -48,7 +50,7 @@ def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str]) -> d
         out |= {f"reasons_{k}": v for k, v in reason_metrics(
             items.loc[rows, "reasons"].tolist(), preds.loc[rows, "reasons_pred"].tolist(),
             reasons).items()}
-    if "letter_id" in items:
+    if intervals and "letter_id" in items:
         out |= _intervals(items, preds, rows)
     return out
 

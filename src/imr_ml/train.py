@@ -139,17 +139,14 @@ def score_corpus(model: ImrClassifier, cfg: Config, path: Path) -> dict[str, flo
     return score(items, model.predict_items(items), list(cfg.labels.reasons))
 
 
-def _predictions(make: Predictor, train: pd.DataFrame, test: pd.DataFrame,
-                 reasons: list[str]) -> tuple[pd.DataFrame, dict[str, float]]:
-    """A model made by `make`, fitted on `train`: its predictions for `test`, and their metrics."""
-    preds = make().fit(train).predict_items(test)
-    return preds, score(test, preds, reasons)
+def _predictions(make: Predictor, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """A model made by `make`, fitted on `train`: its predictions for `test`."""
+    return make().fit(train).predict_items(test)
 
 
-def _fit_many(jobs: list[tuple[Predictor, pd.DataFrame, pd.DataFrame]],
-              reasons: list[str]) -> list[tuple[pd.DataFrame, dict[str, float]]]:
-    """(predictions, metrics) of each (maker, train, test) job's model, `PARALLEL_FITS` at a
-    time in worker processes (in this process when there is one job).
+def _fit_many(jobs: list[tuple[Predictor, pd.DataFrame, pd.DataFrame]]) -> list[pd.DataFrame]:
+    """The predictions of each (maker, train, test) job's model, `PARALLEL_FITS` at a time in
+    worker processes (in this process when there is one job).
 
     The workers are stopped afterwards, so each call starts fresh ones: loky replaces a worker
     whose memory has grown by 300 MB since its first job (a small baseline's, say), with a
@@ -161,7 +158,7 @@ def _fit_many(jobs: list[tuple[Predictor, pd.DataFrame, pd.DataFrame]],
     n_jobs = min(PARALLEL_FITS, len(jobs))
     try:
         return Parallel(n_jobs=n_jobs)(
-            delayed(_predictions)(make, train, test, reasons) for make, train, test in jobs)
+            delayed(_predictions)(make, train, test) for make, train, test in jobs)
     finally:
         if n_jobs > 1:
             get_reusable_executor().shutdown(wait=True)
@@ -183,11 +180,13 @@ def cross_validate(make: Predictor, items: pd.DataFrame, folds: list[Split],
             train = pd.concat([fixed, train], ignore_index=True)
         return train, items.iloc[fold.test]
 
-    done = _fit_many([(make, *sides(fold)) for fold in folds], reasons)
-    tested = pd.concat([items.iloc[fold.test] for fold in folds], ignore_index=True)
-    preds = pd.concat([p for p, _ in done], ignore_index=True)
-    means = mean_metrics([{k: v for k, v in m.items() if "_ci_" not in k} for _, m in done])
-    return score(tested, preds, reasons) | {f"fold_mean_{k}": v for k, v in means.items()}
+    done = _fit_many([(make, *sides(fold)) for fold in folds])
+    tested = [items.iloc[fold.test] for fold in folds]
+    means = mean_metrics([score(part, preds, reasons, intervals=False)
+                          for part, preds in zip(tested, done, strict=True)])
+    pooled = score(pd.concat(tested, ignore_index=True), pd.concat(done, ignore_index=True),
+                   reasons)
+    return pooled | {f"fold_mean_{k}": v for k, v in means.items()}
 
 
 def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
@@ -227,13 +226,14 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
             f"{test_items['letter_id'].nunique()} test letters; fitting the model"
             + "".join(f", baseline {name}" for name in cfg.baselines))
         makers = [make_model, *(partial(BASELINES[name], reasons) for name in cfg.baselines)]
-        (preds, results), *baselines = _fit_many(
-            [(make, train_items, test_items) for make in makers], reasons)
+        preds, *baselines = _fit_many([(make, train_items, test_items) for make in makers])
+        results = score(test_items, preds, reasons)
         table = {"model": results}
         mlflow.log_metrics(tracking.prefixed("holdout", results))
         with tempfile.TemporaryDirectory() as tmp:
             tracking.log_evaluation_plots(Path(tmp), test_items, preds, reasons)
-        for name, (_, metrics) in zip(cfg.baselines, baselines, strict=True):
+        for name, baseline_preds in zip(cfg.baselines, baselines, strict=True):
+            metrics = score(test_items, baseline_preds, reasons)
             with mlflow.start_run(run_name=f"baseline-{name}", nested=True):
                 mlflow.log_param("baseline", name)
                 mlflow.log_metrics(tracking.prefixed("holdout", metrics))
