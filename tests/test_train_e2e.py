@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import joblib
@@ -75,7 +76,11 @@ def test_run_logs_params_metrics_artifacts_and_no_letter_text(trained):
     assert sentences and not any(s in logged for s in sentences[:300])
 
 
-def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(trained):
+def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(
+        trained, tmp_path, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     folder = trained["cfg"].model.dir / "imr-classifier"
     items = trained["items"].head(40)
     local = load_classifier(str(folder)).predict_items(items)
@@ -85,6 +90,7 @@ def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(traine
         pd.testing.assert_frame_equal(load_classifier(uri).predict_items(items), local)
     assert set(local["decision_pred"]) <= {"upheld", "overturned"}
     assert local["p_overturned"].between(0, 1).all()
+    assert not list(temp.glob("imr-ml-model-*")), "downloaded models must not be left behind"
 
 
 def test_a_model_saved_as_an_object_still_loads(trained, tmp_path):

@@ -21,29 +21,39 @@ def remember_latest(folder: Path) -> None:
     (folder.parent / LATEST.name).write_text(str(folder.resolve()) + "\n")
 
 
-def resolve(ref: str | None, pointer: Path = LATEST) -> Path:
-    """The local model folder a reference names (downloading MLflow artefacts if needed)."""
-    if ref is None:
-        if not pointer.is_file():
-            raise ModelLoadError(f"no model given and no {pointer}: train one with "
-                                 "`make train`, or pass --model FOLDER|runs:/ID/model")
-        ref = pointer.read_text().strip()
+def resolve(ref: str | None, pointer: Path = LATEST) -> str:
+    """The reference to load: `ref`, or the folder `pointer` (models/LATEST) names if None."""
+    if ref is not None:
+        return ref
+    if not pointer.is_file():
+        raise ModelLoadError(f"no model given and no {pointer}: train one with "
+                             "`make train`, or pass --model FOLDER|runs:/ID/model")
+    return pointer.read_text().strip()
+
+
+def load_classifier(ref: str | None = None, pointer: Path = LATEST) -> ImrClassifier:
+    """Load a model by reference (see `resolve`), verifying its hash and versions.
+
+    An MLflow URI's artefacts are downloaded to a temporary folder, removed once loaded.
+    """
+    ref = resolve(ref, pointer)
     if ref.startswith(MLFLOW_SCHEMES):
-        return _download(ref)
+        with tempfile.TemporaryDirectory(prefix="imr-ml-model-") as target:
+            return ImrClassifier.load(_download(ref, Path(target)))
     folder = Path(ref)
     if not folder.is_dir():
         raise ModelLoadError(f"model {ref!r} is neither a folder nor an MLflow URI "
                              f"({', '.join(MLFLOW_SCHEMES)}...)")
-    return folder
+    return ImrClassifier.load(folder)
 
 
-def _download(uri: str) -> Path:
+def _download(uri: str, target: Path) -> Path:
+    """The model folder inside the artefacts of `uri`, downloaded into `target`."""
     import mlflow
 
     from imr_ml.train import tracking_uri
 
     mlflow.set_tracking_uri(tracking_uri())
-    target = Path(tempfile.mkdtemp(prefix="imr-ml-model-"))
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target)))
     except Exception as err:  # noqa: BLE001  (MLflow raises several unrelated types here)
@@ -52,9 +62,3 @@ def _download(uri: str) -> Path:
     if len(found) != 1:
         raise ModelLoadError(f"{uri}: not an imr-ml model (no single model folder inside)")
     return found[0]
-
-
-def load_classifier(ref: str | None = None, pointer: Path = LATEST) -> ImrClassifier:
-    """Load a model by reference (see `resolve`), verifying its hash and versions."""
-    return ImrClassifier.load(resolve(ref, pointer))
-

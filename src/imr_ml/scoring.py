@@ -26,7 +26,7 @@ from imr_ml.features import fast_word_tfidf
 from imr_ml.items import Row, segment_batch
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, LetterError, iter_paths, read_letter
 from imr_ml.model import ImrClassifier
-from imr_ml.registry import LATEST, resolve
+from imr_ml.registry import LATEST, load_classifier
 from imr_ml.segment import make_nlp
 
 DEFAULT_CHUNK = 256
@@ -226,7 +226,7 @@ def load_model(ref: str | None = None, pointer: Path = LATEST, explain_top_k: in
     Models are code: only load ones you made or trust. The artefact's sha256 and package
     versions are checked before unpickling (`ModelLoadError` otherwise).
     """
-    return Scorer(ImrClassifier.load(resolve(ref, pointer)), explain_top_k)
+    return Scorer(load_classifier(ref, pointer), explain_top_k)
 
 
 def is_letter_start(row: Row) -> bool:
