@@ -379,7 +379,22 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
     (tmp_path / "folder.txt").mkdir()
     with pytest.raises(LetterError) as info:
         read_letter(tmp_path / "folder.txt")
-    assert info.value.problem == "unreadable" and "directory" in str(info.value)
+    assert info.value.problem == "no_letters" and "no .txt or .pdf" in str(info.value)
+    (tmp_path / "folder.txt" / "a.txt").write_text("x")
+    with pytest.raises(LetterError) as info:
+        read_letter(tmp_path / "folder.txt")
+    assert info.value.problem == "unreadable" and "is a folder" in str(info.value)
+
+
+def test_a_folder_without_letters_is_reported_not_dropped(tmp_path: Path) -> None:
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "notes.docx").write_text("x")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "a.txt").write_text("x")
+    paths = list(iter_paths([tmp_path / "empty", tmp_path / "full"]))
+    assert paths == [tmp_path / "empty", tmp_path / "full" / "a.txt"]
+    (error,) = [e for e in iter_letters([tmp_path / "empty"]) if isinstance(e, LetterError)]
+    assert error.problem == "no_letters"
 
 
 def test_letter_error_pickles_and_letter_hides_text(tmp_path: Path) -> None:

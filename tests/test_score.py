@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 import warnings
@@ -135,9 +136,10 @@ def test_slow_extraction_times_out_and_the_batch_goes_on(inputs, scorer, monkeyp
     assert {r["status"] for r in rows if r is not pdf} == {"ok"}
 
 
-def test_killed_run_resumes_to_the_same_rows(inputs, model_dir, tmp_path, monkeypatch):
+def test_killed_run_resumes_to_the_same_rows(inputs, model_dir, tmp_path, monkeypatch, capsys):
     full = tmp_path / "full.jsonl"
     _score(inputs, model_dir, full)
+    letters = len({r["source"] for r in _jsonl(full)})
     out = tmp_path / "resumed.jsonl"
     original = Scorer.score_letters
 
@@ -148,14 +150,28 @@ def test_killed_run_resumes_to_the_same_rows(inputs, model_dir, tmp_path, monkey
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Scorer, "score_letters", killed_after_9_rows)
-    with pytest.raises(KeyboardInterrupt):
-        _score(inputs, model_dir, out)
+    assert _score(inputs, model_dir, out) == 130
+    assert "rerun with --resume" in capsys.readouterr().err
     monkeypatch.undo()
     journal = partial_path(out)
     assert not out.exists() and len(_jsonl(journal)) == 9
+    assert any(r["status"] == "error" for r in _jsonl(journal))
     journal.write_bytes(journal.read_bytes()[:-20])  # a kill mid-line
-    assert _score(inputs, model_dir, out, "--resume") == 0
+    # the journal's error rows count for --strict and the summary, as in one whole run
+    assert _score(inputs, model_dir, out, "--resume", "--strict") == 1
+    assert f"scored {letters} letters" in capsys.readouterr().err
     assert _jsonl(out) == _jsonl(full) and not journal.exists()
+
+
+@pytest.mark.parametrize("journal_text", ["garbage\n", "[1, 2]\n", '{"row": 1}\n'])
+def test_resume_from_a_damaged_journal_is_refused(inputs, model_dir, tmp_path, capsys,
+                                                   journal_text):
+    out = tmp_path / "out.csv"
+    partial_path(out).write_text(journal_text)
+    assert _score(inputs, model_dir, out, "--resume") == 2
+    err = capsys.readouterr().err
+    assert f"{partial_path(out)}:1: not a row" in err and len(err.strip().splitlines()) == 1
+    assert partial_path(out).read_text() == journal_text
 
 
 def test_csv_and_parquet_round_trip_through_pandas(inputs, model_dir, scorer, tmp_path):
@@ -174,6 +190,12 @@ def test_csv_and_parquet_round_trip_through_pandas(inputs, model_dir, scorer, tm
     raw = pd.read_csv(tmp_path / "scores.csv")
     joined = [";".join(r) for r in expected["reasons_pred"] if len(r) > 1]
     assert joined and set(joined) <= set(raw["reasons_pred"].dropna())
+    indices = pd.read_csv(tmp_path / "scores.csv", dtype=str)["item_index"]
+    assert indices.isna().any() and indices.dropna().str.fullmatch(r"\d+").all()  # not 0.0
+    umask = os.umask(0)
+    os.umask(umask)
+    for suffix in (".csv", ".parquet", ".jsonl"):
+        assert (tmp_path / f"scores{suffix}").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def _plain(value):
@@ -199,6 +221,13 @@ def test_score_table(model_dir, scorer, tmp_path, suffix):
     assert rows[-1]["status"] == "error" and rows[-1]["error"] == f"row {len(items)}: empty text"
     expected = scorer.model.predict_items(pd.DataFrame(items)[["rationale", "item_text"]])
     assert [r["decision_pred"] for r in rows[:-1]] == expected["decision_pred"].tolist()
+    assert rows[-1]["decision_pred"] is None and rows[-1]["p_overturned"] is None
+    for out_suffix in (".csv", ".parquet"):  # the blank row's missing values write as nulls
+        other = tmp_path / f"scored{out_suffix}"
+        assert main(["score-table", str(source), "--text-column", "text", "--model",
+                     str(model_dir), "--out", str(other), "-q"]) == 0
+        written = read_table(other)
+        assert len(written) == len(table) and written["decision_pred"].isna().tolist()[-1]
     assert main(["score-table", str(source), "--text-column", "nope", "--model", str(model_dir),
                  "--out", str(out), "-q"]) == 2
 
@@ -209,9 +238,13 @@ def test_bad_model_or_output_gives_a_clean_error(inputs, model_dir, tmp_path, ca
     data = bytearray((tampered / "model.joblib").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (tampered / "model.joblib").write_bytes(bytes(data))
+    (tmp_path / "a_folder.csv").mkdir()
+    (tmp_path / "a_file").write_text("")
     cases = [(tampered, "out.jsonl", "sha256 does not match"),
              (tmp_path / "absent", "out.jsonl", "neither a folder nor an MLflow URI"),
-             (model_dir, "out.xlsx", "unsupported table format")]
+             (model_dir, "out.xlsx", "unsupported table format"),
+             (model_dir, "a_folder.csv", "is a folder"),
+             (model_dir, "a_file/out.csv", "cannot create its folder")]
     for model, out, message in cases:
         assert _score(inputs, model, tmp_path / out) == 2
         err = capsys.readouterr().err
@@ -270,3 +303,9 @@ def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
     assert [r["p_overturned"] for r in rows] == pytest.approx(expected.tolist())
     plain = load_model(str(model_dir)).model.predict_items(items)["p_overturned"]
     assert not np.allclose(plain[services], expected[services])
+
+
+def test_explain_says_why_a_letter_gave_nothing(model_dir, tmp_path, capsys):
+    assert main(["explain", str(tmp_path / "gone.txt"), "--model", str(model_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "gone.txt" in err and "not found" in err

@@ -118,6 +118,21 @@ def test_tampered_model_refuses_to_load(trained, tmp_path):
         load_classifier(str(copy))
 
 
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda meta: "{not json", "not valid JSON"),
+    (lambda meta: "[1, 2]", "a JSON object is expected"),
+    (lambda meta: json.dumps(meta | {"reasons": ["a", "b"]}), "lack the required"),
+    (lambda meta: json.dumps(meta | {"reasons": meta["reasons"][::-1]}), "but the model predicts"),
+])
+def test_damaged_metadata_or_another_label_set_refuses_to_load(trained, tmp_path, edit, message):
+    copy = tmp_path / "model"
+    shutil.copytree(trained["cfg"].model.dir / "imr-classifier", copy)
+    metadata = json.loads((copy / METADATA_FILE).read_text())
+    (copy / METADATA_FILE).write_text(edit(metadata))
+    with pytest.raises(ModelLoadError, match=message):
+        load_classifier(str(copy))
+
+
 def test_predict_letters_and_explanations_add_up(trained):
     model = load_classifier(str(trained["cfg"].model.dir / "imr-classifier"))
     letter = (trained["tmp"] / "synth" / "letters" / "synth_000001.txt").read_text()

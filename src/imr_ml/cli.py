@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from imr_ml.errors import ImrMlError
 from imr_ml.items import Row, segment_letters
 from imr_ml.letters import DEFAULT_MAX_BYTES
-from imr_ml.output import write_jsonl
+from imr_ml.output import TableError, write_jsonl
 
 if TYPE_CHECKING:
     from imr_ml.output import TableWriter
-    from imr_ml.scoring import Scorer
+    from imr_ml.scoring import Scorer, Summary
 
 
 def _progress_rows(args: argparse.Namespace, counts: Counter[str]) -> Iterator[Row]:
@@ -34,6 +35,8 @@ def _progress_rows(args: argparse.Namespace, counts: Counter[str]) -> Iterator[R
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
+    if args.out not in (None, "-") and Path(args.out).suffix.lower() != ".jsonl":
+        raise TableError(f"{args.out}: segment writes JSON lines; name the file .jsonl")
     counts: Counter[str] = Counter()
     write_jsonl(_progress_rows(args, counts), args.out)
     letters = counts["ok"] + counts["no_items"] + counts["error"]
@@ -78,22 +81,21 @@ def cmd_explain(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from imr_ml.explain import describe, explained_items
-    from imr_ml.model import ModelLoadError
     from imr_ml.registry import load_classifier
 
-    if bool(args.paths) == bool(args.text):
-        print("imr-ml explain: give letter PATHs or --text, not both or neither", file=sys.stderr)
-        return 2
-    try:
-        model = load_classifier(args.model)
-    except ModelLoadError as err:
-        print(f"imr-ml explain: {err}", file=sys.stderr)
-        return 2
-    if args.text:
+    if bool(args.paths) == (args.text is not None):
+        return _usage_error(args, "give letter PATHs or --text, not both or neither")
+    if args.text is not None and not args.text.strip():
+        return _usage_error(args, "--text is empty")
+    model = load_classifier(args.model)
+    if args.text is not None:
         items = pd.DataFrame({"rationale": [args.text], "item_text": [args.item_text or ""]})
     else:
-        rows = [r for _, rs in segment_letters(args.paths) for r in rs if r["status"] == "ok"]
-        items = pd.DataFrame(rows)
+        rows = [r for _, rs in segment_letters(args.paths) for r in rs]
+        for row in rows:
+            if row["status"] != "ok":  # says which inputs gave nothing, and why
+                print(f"imr-ml explain: {row['error'] or row['status']}", file=sys.stderr)
+        items = pd.DataFrame([r for r in rows if r["status"] == "ok"])
     if items.empty:
         print("imr-ml explain: no items found in the given letters", file=sys.stderr)
         return 1
@@ -119,18 +121,13 @@ def cmd_label(args: argparse.Namespace) -> int:
 def _run_scoring(
     command: Callable[[argparse.Namespace, Scorer], int],
 ) -> Callable[[argparse.Namespace], int]:
-    """A scoring command; a model, format or column problem prints one line and exits 2."""
+    """A scoring command, its output file checked before the model is loaded."""
     def run(args: argparse.Namespace) -> int:
-        from imr_ml.model import ModelLoadError
-        from imr_ml.output import table_format
+        from imr_ml.output import table_format, writable
         from imr_ml.scoring import load_model
 
-        try:
-            table_format(args.out)
-            scorer = load_model(args.model, explain_top_k=args.explain)
-        except (ModelLoadError, ValueError) as err:
-            return _usage_error(args, err)
-        return command(args, scorer)
+        table_format(writable(args.out))
+        return command(args, load_model(args.model, explain_top_k=args.explain))
     return run
 
 
@@ -140,12 +137,12 @@ def _usage_error(args: argparse.Namespace, err: Exception | str) -> int:
 
 
 def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWriter,
-                  first_of_input: Callable[[Row], bool], flush_every: int = 512) -> int:
-    """Write rows with a progress bar; keep the journal if interrupted; print the summary."""
-    from imr_ml.scoring import Summary
-
+                  first_of_input: Callable[[Row], bool], summary: Summary,
+                  flush_every: int = 512) -> int:
+    """Write rows with a progress bar; keep the journal if interrupted; print the summary
+    (of `summary`'s rows, e.g. a resumed journal's, and these)."""
     what = "letters" if args.command == "score" else "rows"
-    summary, buffer = Summary(), []
+    buffer: list[Row] = []
     bar = tqdm(unit=f" {what}", disable=args.quiet, file=sys.stderr)
     try:
         for row in rows:
@@ -179,9 +176,11 @@ def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWr
 @_run_scoring
 def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
     from imr_ml.output import TableWriter, partial_path, resume_journal
-    from imr_ml.scoring import DEFAULT_TIMEOUT, is_letter_start
+    from imr_ml.scoring import DEFAULT_TIMEOUT, Summary, is_letter_start
 
-    done = resume_journal(args.out, "source") if args.resume else set()
+    summary = Summary()
+    done = (resume_journal(args.out, "source", lambda row: summary.add(row, is_letter_start(row)))
+            if args.resume else set())
     if done:
         print(f"resuming: {len(done)} letters already scored in {partial_path(args.out)}",
               file=sys.stderr)
@@ -189,31 +188,44 @@ def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
     timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout or None
     rows = scorer.score_letters(args.paths, workers=args.workers, timeout=timeout,
                                 max_bytes=args.max_bytes, skip=done)
-    return _write_scored(args, rows, writer, is_letter_start)
+    return _write_scored(args, rows, writer, is_letter_start, summary)
 
 
 @_run_scoring
 def cmd_score_table(args: argparse.Namespace, scorer: Scorer) -> int:
     from imr_ml.output import TableWriter, read_table
+    from imr_ml.scoring import Summary
 
-    try:
-        table = read_table(args.file)
-    except (OSError, ValueError) as err:
-        return _usage_error(args, err)
+    table = read_table(args.file)
     for column in filter(None, (args.text_column, args.item_column)):
         if column not in table:
             return _usage_error(args, f"{args.file}: no column {column!r} "
                                       f"(has {', '.join(map(str, table))})")
     items = table[args.item_column].tolist() if args.item_column else None
     scored = scorer.score_texts(table[args.text_column].reset_index(drop=True), items)
+    scored = scored.astype(object).where(scored.notna(), None)  # an error row's NaN: null
     writer = TableWriter(args.out, scorer.schema(table=True))
-    return _write_scored(args, iter(scored.to_dict("records")), writer, lambda _row: True)
+    return _write_scored(args, iter(scored.to_dict("records")), writer, lambda _row: True,
+                         Summary())
+
+
+def _at_least(low: float, kind: type = int) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` no smaller than `low`."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text} is below {low}")
+        return value
+    return parse
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="letter files (.txt, .pdf), folders (searched recursively) or globs")
-    parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+    parser.add_argument("--max-bytes", type=_at_least(1), default=DEFAULT_MAX_BYTES,
                         help=f"skip larger files with an error row (default {DEFAULT_MAX_BYTES:,})")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -223,9 +235,9 @@ def _add_scoring(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output .csv, .jsonl or .parquet")
     parser.add_argument("--strict", action="store_true",
                         help="exit 1 if any input has no items or cannot be read")
-    parser.add_argument("--explain", type=int, nargs="?", const=5, default=0, metavar="K",
-                        help="add an `explanation` column: the top K (default 5) features "
-                             "behind each predicted label, as JSON")
+    parser.add_argument("--explain", type=_at_least(0), default=0, metavar="K",
+                        help="add an `explanation` column: the top K features behind each "
+                             "predicted label, as JSON (default 0: no column)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,12 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--text", help="explain one rationale text instead of letters")
     exp.add_argument("--item-text", help="with --text: the item the rationale is about")
     exp.add_argument("--model", help="model folder or MLflow URI (default: the last trained)")
-    exp.add_argument("--top-k", type=int, default=8, help="features per direction (default 8)")
+    exp.add_argument("--top-k", type=_at_least(1), default=8, help="features per direction (default 8)")
     exp.add_argument("--out", help="write JSON lines here instead of text on stdout")
     exp.set_defaults(func=cmd_explain)
 
     syn = sub.add_parser("synth", help="generate a labelled synthetic corpus")
-    syn.add_argument("--letters", type=int, default=3000, help="number of letters (default 3000)")
+    syn.add_argument("--letters", type=_at_least(1), default=3000, help="number of letters (default 3000)")
     syn.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     syn.add_argument("--out", required=True, help="output folder")
     syn.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -282,9 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     sco = sub.add_parser("score", help="predict decisions and reasons for letters")
     _add_inputs(sco)
     _add_scoring(sco)
-    sco.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    sco.add_argument("--workers", type=_at_least(1), default=os.cpu_count() or 1,
                      help="worker processes (default: the number of CPUs)")
-    sco.add_argument("--timeout", type=float,
+    sco.add_argument("--timeout", type=_at_least(0, float),
                      help="seconds allowed to read one file (default 30; 0: no limit)")
     sco.add_argument("--resume", action="store_true",
                      help="go on from OUT.partial, left by an interrupted run")
@@ -301,8 +313,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; a problem with the user's files or settings prints one line, exit 2."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ImrMlError as err:
+        return _usage_error(args, err)
+    except KeyboardInterrupt:
+        print(f"imr-ml {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from imr_ml.errors import ImrMlError
 from imr_ml.metrics import REQUIRED_REASONS
 
 
@@ -145,7 +146,7 @@ class Config(_Strict):
         return _flatten(self.model_dump(mode="json"))
 
 
-class ConfigError(ValueError):
+class ConfigError(ImrMlError, ValueError):
     """A config file or override that is not valid; the message says where and why."""
 
 

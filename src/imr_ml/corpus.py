@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from imr_ml.errors import ImrMlError
 from imr_ml.items import segment_letters
 from imr_ml.letters import LetterError
 
@@ -36,13 +37,14 @@ ITEM_COLUMNS = (
 )
 
 
-class CorpusError(ValueError):
+class CorpusError(ImrMlError, ValueError):
     """Labels and letters disagree, or a labelled letter cannot be read."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         shown = "\n  ".join(problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{len(problems)} problem(s) in the corpus:\n  {shown}{more}")
+        super().__init__(problems[0] if len(problems) == 1 else
+                         f"{len(problems)} problems in the corpus:\n  {shown}{more}")
         self.problems = list(problems)
 
 

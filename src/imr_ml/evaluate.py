@@ -97,12 +97,16 @@ def evaluate_corpus(
 ) -> dict[str, dict[str, float]]:
     """Score a model (or a baseline) on labelled corpora; print the table, write JSON."""
     from imr_ml.baselines import BASELINES
+    from imr_ml.corpus import META_FILE, CorpusError
     from imr_ml.registry import load_classifier
     from imr_ml.train import holdout_split, load_corpora
 
     items, meta = load_corpora(cfg, list(data))
     train_side = items
     if split == "style-holdout":
+        if meta is None:  # holdout_split would fall back to random letters
+            raise CorpusError([(f"--split style-holdout needs a synthetic corpus (with "
+                               f"{META_FILE}); {', '.join(map(str, data))} has none")])
         parts = holdout_split(cfg, items, meta)
         train_side, items = items.iloc[parts.train], items.iloc[parts.test]
     reasons = list(cfg.labels.reasons)

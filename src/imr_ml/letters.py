@@ -94,7 +94,9 @@ def _regular_file_size(path: Path, source: str) -> int:
     except OSError as err:
         raise LetterError(source, "unreadable", f"cannot read file ({err.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
-        raise LetterError(source, "unreadable", "is a directory, not a letter file")
+        if _letters_in(path):
+            raise LetterError(source, "unreadable", "is a folder, not a letter file")
+        raise LetterError(source, "no_letters", "a folder with no .txt or .pdf letters in it")
     if not stat.S_ISREG(info.st_mode):
         raise LetterError(source, "unreadable", "not a regular file")
     return info.st_size
@@ -181,13 +183,14 @@ _GLOB_MAGIC = re.compile(r"[*?[]")
 def iter_paths(inputs: Iterable[str | Path]) -> Iterator[Path]:
     """Expand files, folders (recursive .txt/.pdf, hidden names skipped) and glob patterns.
 
-    Output is sorted within each input. An input that matches nothing is yielded as-is so
-    that read_letter reports it (not_found) instead of it silently vanishing.
+    Output is sorted within each input. An input that matches nothing, or a folder without
+    letters, is yielded as-is so that read_letter reports it instead of it silently vanishing.
     """
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            yield from _letters_in(path)
+            found = _letters_in(path)
+            yield from map(Path, found) if found else (path,)
         elif not path.exists() and not path.is_symlink() and _GLOB_MAGIC.search(str(item)):
             matches = sorted(
                 m for m in glob.glob(str(item), recursive=True) if not Path(m).is_dir()
@@ -197,9 +200,9 @@ def iter_paths(inputs: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def _letters_in(folder: Path) -> Iterator[Path]:
-    """The folder's letters in the order of their sorted Paths, listed as strings: sorted
-    Path objects take about 20 MB more than the strings for 50,000 files (tracemalloc)."""
+def _letters_in(folder: Path) -> list[str]:
+    """The folder's letters in the order of their sorted Paths, as strings: sorted Path
+    objects take about 20 MB more than the strings for 50,000 files (tracemalloc)."""
     found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
@@ -207,7 +210,7 @@ def _letters_in(folder: Path) -> Iterator[Path]:
                      if not name.startswith(".")
                      and os.path.splitext(name)[1].lower() in LETTER_SUFFIXES)
     found.sort(key=lambda name: name.split(os.sep))  # as Paths sort: part by part
-    return map(Path, found)
+    return found
 
 
 def iter_letters(

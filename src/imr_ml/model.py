@@ -16,7 +16,7 @@ import hashlib
 import json
 import pickle
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -37,9 +37,10 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from imr_ml.config import ClassifierConfig, Config
+from imr_ml.errors import ImrMlError
 from imr_ml.features import add_rule_columns, build_features, prepare, rule_columns, transform_table
 from imr_ml.letter_context import LetterContext, surgery_positions
-from imr_ml.metrics import decision_metrics, f1_from_counts
+from imr_ml.metrics import REQUIRED_REASONS, decision_metrics, f1_from_counts
 from imr_ml.splits import letter_folds, letter_split, phrasing_folds
 
 MODEL_FILE = "model.joblib"
@@ -49,7 +50,7 @@ PACKAGES = ("imr-ml", "scikit-learn", "spacy", "numpy", "pandas", "joblib")
 INPUT_COLUMNS = ("rationale", "item_text")
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(ImrMlError, RuntimeError):
     """A model folder that cannot or must not be loaded; the message says what to do."""
 
 
@@ -529,26 +530,37 @@ class ImrClassifier:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, reasons: Sequence[str] | None = None) -> ImrClassifier:
-        """Load a saved model after checking its hash and package versions."""
+    def load(cls, folder: str | Path) -> ImrClassifier:
+        """Load a saved model after checking its hash, package versions and label set."""
         folder = Path(folder)
         meta_path, path = folder / METADATA_FILE, folder / MODEL_FILE
         if not meta_path.is_file() or not path.is_file():
             raise ModelLoadError(f"{folder}: not a model folder (needs {MODEL_FILE} and "
                                  f"{METADATA_FILE}); train one with `make train`")
-        metadata = json.loads(meta_path.read_text())
+        try:
+            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ModelLoadError(f"{meta_path}: not valid JSON ({err}); restore the file or "
+                                 "retrain") from None
+        if not isinstance(metadata, dict):
+            raise ModelLoadError(f"{meta_path}: not a model's metadata (a JSON object is "
+                                 "expected); restore the file or retrain")
         if sha256_of(path) != metadata.get("sha256"):
             raise ModelLoadError(
                 f"{path}: sha256 does not match {METADATA_FILE}; the file was changed or "
                 "corrupted after training. Refusing to unpickle it: retrain or restore it.")
         _check_versions(metadata, folder)
-        if reasons is not None and list(reasons) != metadata.get("reasons"):
-            raise ModelLoadError(
-                f"{folder}: model labels {metadata.get('reasons')} differ from the expected "
-                f"{list(reasons)}; retrain with the current label set")
+        missing = [label for label in REQUIRED_REASONS if label not in metadata.get("reasons", [])]
+        if missing:
+            raise ModelLoadError(f"{folder}: the model's labels {metadata.get('reasons')} lack "
+                                 f"the required {missing}; retrain with the current label set")
         model = joblib.load(path)
         if isinstance(model, bytes):  # saved as pickle bytes (older models: the object)
             model = pickle.loads(model)
+        if list(model.reasons) != list(metadata["reasons"]):
+            raise ModelLoadError(f"{folder}: {METADATA_FILE} lists the labels "
+                                 f"{metadata['reasons']} but the model predicts "
+                                 f"{list(model.reasons)}; retrain it")
         model.metadata = metadata
         return model
 

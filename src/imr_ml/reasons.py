@@ -64,6 +64,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from imr_ml.errors import ImrMlError
+
 REASONS: tuple[str, ...] = (
     "no_functional_improvement",
     "exceeds_guideline_quantity",
@@ -84,7 +86,7 @@ _CHARMAP = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d":
 _WHITESPACE = re.compile(r"\s+")
 
 
-class PatternError(ValueError):
+class PatternError(ImrMlError, ValueError):
     """The patterns file is malformed (message names the file and the offending entry)."""
 
 

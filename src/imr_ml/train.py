@@ -29,7 +29,7 @@ import pandas as pd
 
 from imr_ml.baselines import BASELINES
 from imr_ml.config import Config, CorpusConfig
-from imr_ml.corpus import LABELS_FILE, META_FILE, letters_dir, load_corpus, read_meta
+from imr_ml.corpus import LABELS_FILE, META_FILE, CorpusError, letters_dir, load_corpus, read_meta
 from imr_ml.evaluate import comparison_table, mean_metrics, score
 from imr_ml.features import add_rule_columns
 from imr_ml.model import ImrClassifier
@@ -61,7 +61,7 @@ def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.
     for corpus in cfg.data.corpora:
         if not corpus.path.is_dir():
             hint = " (run `make data` first)" if corpus.kind == "synthetic" else ""
-            raise FileNotFoundError(f"corpus folder {corpus.path} not found{hint}")
+            raise CorpusError([f"corpus folder {corpus.path} not found{hint}"])
         table = load_corpus(corpus.path, reason_ids=cfg.labels.reasons, weak_labeller=labeller)
         table["corpus_kind"] = corpus.kind
         table["sample_weight"] = corpus.weight
@@ -74,8 +74,8 @@ def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.
     items = pd.concat(tables, ignore_index=True)
     duplicated = items.duplicated(["letter_id", "item_index"])
     if duplicated.any():
-        raise ValueError(f"{duplicated.sum()} items share a letter id across corpora "
-                         f"(e.g. {items.loc[duplicated, 'letter_id'].iloc[0]})")
+        raise CorpusError([(f"{duplicated.sum()} items share a letter id across corpora "
+                           f"(e.g. {items.loc[duplicated, 'letter_id'].iloc[0]})")])
     return items, (pd.concat(metas, ignore_index=True) if metas else None)
 
 
@@ -112,7 +112,7 @@ def holdout_split(cfg: Config, items: pd.DataFrame, meta: pd.DataFrame | None) -
         return letter_split(items, cfg.splits.test_size, cfg.seed)
     if cfg.splits.holdout == "style":
         if meta is None:
-            raise ValueError("splits.holdout=style needs the synthetic corpus's meta.jsonl")
+            raise CorpusError(["splits.holdout=style needs the synthetic corpus's meta.jsonl"])
         split = style_holdout_split(synthetic, meta, cfg.splits.holdout_family)
     else:
         split = letter_split(synthetic, cfg.splits.test_size, cfg.seed)
