@@ -18,6 +18,7 @@ from imr_ml.config import load_config
 from imr_ml.model import METADATA_FILE, MODEL_FILE, ModelLoadError, sha256_of
 from imr_ml.registry import load_classifier
 from imr_ml.synth import generate
+from imr_ml.tracking import INPUT_EXAMPLE, pyfunc_output
 from imr_ml.train import load_items, train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,6 +92,19 @@ def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(
     assert set(local["decision_pred"]) <= {"upheld", "overturned"}
     assert local["p_overturned"].between(0, 1).all()
     assert not list(temp.glob("imr-ml-model-*")), "downloaded models must not be left behind"
+
+
+def test_pyfunc_carries_the_package_and_predicts_as_the_model(trained, tmp_path):
+    mlflow.set_tracking_uri(trained["uri"])
+    model = load_classifier(str(trained["cfg"].model.dir / "imr-classifier"))
+    uri = f"runs:/{model.metadata['mlflow_run_id']}/model"
+    items = trained["items"].head(20)[list(INPUT_EXAMPLE.columns)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mlflow.pyfunc.load_model(uri).predict(items),
+                                  pyfunc_output(model, items), check_dtype=False)
+    local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(tmp_path)))
+    assert (local / "code" / "imr_ml" / "model.py").is_file()  # loads without imr-ml installed
+    pinned = (local / "requirements.txt").read_text()
+    assert all(f"{name}==" in pinned for name in ("spacy", "scikit-learn", "pydantic", "pyarrow"))
 
 
 def test_a_model_saved_as_an_object_still_loads(trained, tmp_path):

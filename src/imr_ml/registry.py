@@ -7,6 +7,7 @@ artefact's sha256 is checked against its metadata before anything is unpickled.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -54,6 +55,7 @@ def _download(uri: str, target: Path) -> Path:
     from imr_ml.train import tracking_uri
 
     mlflow.set_tracking_uri(tracking_uri())
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a second's work
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target)))
     except Exception as err:  # noqa: BLE001  (MLflow raises several unrelated types here)

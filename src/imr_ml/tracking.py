@@ -7,8 +7,10 @@ tables from model weights, and the model's input example is a made-up sentence.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
+from importlib.metadata import requires, version
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +132,13 @@ class ImrPyfunc(mlflow.pyfunc.PythonModel):
         return pyfunc_output(self.model, model_input)
 
 
+def requirements() -> list[str]:
+    """imr-ml's own dependencies, pinned to the versions installed (those it trained with)."""
+    declared = [r for r in requires("imr-ml") or [] if "extra ==" not in r]
+    names = [re.match(r"[A-Za-z0-9_.-]+", r).group() for r in declared]
+    return [f"{name}=={version(name)}" for name in names]
+
+
 def log_model(model: ImrClassifier, folder: Path, cfg: Config, items: pd.DataFrame) -> None:
     """Log the model folder as a pyfunc with signature and example; register and alias it."""
     from mlflow.models import infer_signature
@@ -142,8 +151,10 @@ def log_model(model: ImrClassifier, folder: Path, cfg: Config, items: pd.DataFra
         artifacts={"model_dir": str(folder)},
         signature=signature,
         input_example=example,
-        pip_requirements=[f"scikit-learn=={model.metadata['packages']['scikit-learn']}",
-                          f"spacy=={model.metadata['packages']['spacy']}", "pandas", "joblib"],
+        # the package itself and its dependencies go with the model, so that it loads where
+        # imr-ml is not installed (a Spark executor, `mlflow models serve`)
+        code_paths=[str(Path(__file__).parent)],
+        pip_requirements=requirements(),
         registered_model_name=cfg.model.name if cfg.mlflow.register_model else None,
     )
     if cfg.mlflow.register_model and info.registered_model_version is not None:
