@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
+import signal
 import time
 import warnings
 from collections import defaultdict
@@ -15,13 +18,14 @@ import pytest
 
 import imr_ml
 from badinputs import SMALL_LETTER, write_all
+from imr_ml import scoring
 from imr_ml.cli import main
 from imr_ml.config import load_config
 from imr_ml.items import segment_letters
 from imr_ml.model import ImrClassifier
 from imr_ml.output import partial_path, read_table
 from imr_ml.render import text_to_pdf
-from imr_ml.scoring import LIST_COLUMNS, Scorer, load_model, tapered_chunks
+from imr_ml.scoring import LIST_COLUMNS, Scorer, is_letter_start, load_model, tapered_chunks
 from imr_ml.train import load_items
 from test_cli_segment import EXPECTED_ERRORS
 
@@ -270,3 +274,32 @@ def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
     assert [r["p_overturned"] for r in rows] == pytest.approx(expected.tolist())
     plain = load_model(str(model_dir)).model.predict_items(items)["p_overturned"]
     assert not np.allclose(plain[services], expected[services])
+
+
+# A worker process that dies (kill -9, OOM killer, crash in the PDF library)
+
+@pytest.mark.parametrize("poisons", [["numbered_2013.txt"], ["corrupt.pdf", "synth_000003.txt"]])
+def test_a_worker_that_dies_costs_one_error_row(inputs, scorer, monkeypatch, poisons):
+    expected = list(scorer.score_letters([inputs], chunk_size=3))
+    parent, read = os.getpid(), scoring.read_with_timeout
+
+    def deadly(path, *args):  # forked workers inherit it; kill -9 themselves on a poison
+        if path.name in poisons and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return read(path, *args)
+
+    monkeypatch.setattr(scoring, "read_with_timeout", deadly)
+    rows = list(scorer.score_letters([inputs], workers=2, chunk_size=3))
+    assert not multiprocessing.active_children()
+    died = [r for r in rows if Path(r["source"]).name in poisons]
+    assert [Path(r["source"]).name for r in died] == poisons
+    for row in died:
+        assert list(row) == scorer.columns
+        assert (row["status"], row["decision_pred"], row["reasons_pred"]) == ("error", None, [])
+        assert row["error"] == (f"{row['source']}: the worker scoring this file died "
+                                "(signal 9: Killed)")
+    # every other row as without workers, in order; each poison's rows replaced by its row
+    errors = {row["source"]: row for row in died}
+    assert rows == [errors.get(r["source"], r) for r in expected
+                    if r["source"] not in errors or is_letter_start(r)]
+

@@ -3,7 +3,8 @@
 `Scorer` wraps a loaded `ImrClassifier`. `score_letters` streams: inputs go in chunks to
 worker processes (forked, they share the loaded model), which read each file under a time
 limit, segment and predict; rows come back in input order, so memory stays flat however many
-letters stream through. Every input gives at least one row; a bad one gives an error row.
+letters stream through. Every input gives at least one row; a bad one gives an error row, and
+so does a file whose worker process dies scoring it (see `_Pool`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,21 @@ import itertools
 import json
 import signal
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
+from typing import Self
 
 import pandas as pd
 import pyarrow as pa
 
 from imr_ml.features import fast_word_tfidf
-from imr_ml.items import Row, segment_batch
+from imr_ml.items import Row, error_row, segment_batch
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, LetterError, iter_paths, read_letter
 from imr_ml.model import ImrClassifier
 from imr_ml.registry import LATEST, load_classifier
@@ -132,18 +136,16 @@ class Scorer:
                 yield from worker.score(chunk)
             return
         self.model.warm_up()  # built once here, inherited by forked workers
-        with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(self, timeout, max_bytes)) as pool:
-            # Fork the workers now, before the inputs are listed: a large folder's list of
-            # paths would otherwise be copied into each of them.
-            pool.submit(int).result()
-            pending: list[Future[list[Row]]] = []
+        # The workers are forked now, before the inputs are listed: a large folder's list of
+        # paths would otherwise be copied into each of them.
+        with _Pool(self, workers, (timeout, max_bytes)) as pool:
+            pending: deque[tuple[list[Path], Future[list[Row]]]] = deque()
             for chunk in chunks:
-                pending.append(pool.submit(_score_in_worker, chunk))
+                pending.append((chunk, pool.submit(chunk)))
                 if len(pending) > 2 * workers:  # bounded look-ahead, results in order
-                    yield from pending.pop(0).result()
-            for future in pending:
-                yield from future.result()
+                    yield from pool.first_rows(pending)
+            while pending:
+                yield from pool.first_rows(pending)
 
     def score_texts(
         self, texts: Sequence[str] | pd.Series, item_texts: Sequence[str] | None = None
@@ -203,6 +205,89 @@ class _Worker:
         entries = [read_with_timeout(p, self.timeout, self.max_bytes) for p in paths]
         return self.scorer.predict_rows(
             [row for _, rows in segment_batch(self.nlp, entries) for row in rows])
+
+
+class _Pool:
+    """Worker processes scoring chunks of paths (`submit`, then `first_rows` in order).
+
+    A worker can die without raising anything (kill -9, the OOM killer, a crash in the PDF
+    library), and that breaks the whole pool. `first_rows` then starts a fresh pool of one
+    worker and re-runs there, one at a time, the chunks the broken pool had not finished; a
+    chunk that breaks it again is re-run file by file, and a file that kills its worker even
+    alone gets an error row. A fresh pool of `workers` then goes on.
+    """
+
+    def __init__(self, scorer: Scorer, workers: int, settings: tuple[float | None, int]) -> None:
+        self.scorer, self.workers, self.settings = scorer, workers, settings
+        self.executor = self._start(workers)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.executor.shutdown(cancel_futures=True)
+
+    def submit(self, chunk: list[Path]) -> Future[list[Row]]:
+        try:
+            return self.executor.submit(_score_in_worker, chunk)
+        except BrokenProcessPool as err:  # a worker died since the last chunk: re-run later
+            future: Future[list[Row]] = Future()
+            future.set_exception(err)
+            return future
+
+    def first_rows(self, pending: deque[tuple[list[Path], Future[list[Row]]]]) -> list[Row]:
+        """The rows of the first pending chunk, removed from `pending`; if the pool broke,
+        every pending chunk it had not finished is re-run first (in place in `pending`)."""
+        if isinstance(pending[0][1].exception(), BrokenProcessPool):
+            self._restart(1)
+            for n, (chunk, future) in enumerate(pending):
+                if not future.done() or isinstance(future.exception(), BrokenProcessPool):
+                    rerun: Future[list[Row]] = Future()
+                    rerun.set_result(self._alone(chunk))
+                    pending[n] = (chunk, rerun)
+            self._restart(self.workers)
+        return pending.popleft()[1].result()
+
+    def _alone(self, paths: list[Path]) -> list[Row]:
+        """Rows of `paths` scored by the only worker of the pool, with nothing else to do;
+        if it dies, each path alone in turn, and a path it dies on alone gets an error row."""
+        try:
+            return self.executor.submit(_score_in_worker, paths).result()
+        except BrokenProcessPool:
+            exit_codes = self._restart(1)
+        if len(paths) > 1:
+            return [row for path in paths for row in self._alone([path])]
+        death = _describe_death(exit_codes[0] if len(exit_codes) == 1 else None)
+        return self.scorer.predict_rows(
+            [error_row(LetterError(str(paths[0]), "worker_died", death))])
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        executor = ProcessPoolExecutor(workers, initializer=_init_worker,
+                                       initargs=(self.scorer, *self.settings))
+        executor.submit(int).result()  # fork the workers now
+        return executor
+
+    def _restart(self, workers: int) -> list[int | None]:
+        """Replace the pool by a fresh one of `workers`; the old workers' exit codes."""
+        processes = self._processes()
+        self.executor.shutdown(cancel_futures=True)  # joins them
+        self.executor = self._start(workers)
+        return [process.exitcode for process in processes]
+
+    def _processes(self) -> list[BaseProcess]:
+        # ProcessPoolExecutor has no public list of its processes (kill_workers is 3.14+)
+        return list((self.executor._processes or {}).values())  # type: ignore[attr-defined]
+
+
+def _describe_death(exit_code: int | None) -> str:
+    """Why a worker died, from its exit code: "... died (signal 9: Killed)"."""
+    how = ""
+    if exit_code is not None and exit_code < 0:
+        name = signal.strsignal(-exit_code)
+        how = f" (signal {-exit_code}{f': {name}' if name else ''})"
+    elif exit_code:
+        how = f" (exit status {exit_code})"
+    return f"the worker scoring this file died{how}"
 
 
 _WORKER: _Worker | None = None
