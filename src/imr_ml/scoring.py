@@ -4,15 +4,20 @@
 worker processes (forked, they share the loaded model), which read each file under a time
 limit, segment and predict; rows come back in input order, so memory stays flat however many
 letters stream through. Every input gives at least one row; a bad one gives an error row, and
-so does a file whose worker process dies scoring it (see `_Pool`).
+so does a file whose worker process dies scoring it (see `_Pool`). Workers end with the
+parent process, however it ends.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
+import os
 import signal
+import sys
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -214,7 +219,8 @@ class _Pool:
     library), and that breaks the whole pool. `first_rows` then starts a fresh pool of one
     worker and re-runs there, one at a time, the chunks the broken pool had not finished; a
     chunk that breaks it again is re-run file by file, and a file that kills its worker even
-    alone gets an error row. A fresh pool of `workers` then goes on.
+    alone gets an error row. A fresh pool of `workers` then goes on. Left on an exception
+    (Ctrl-C, SIGTERM, the rows no longer wanted), the pool kills its workers at once.
     """
 
     def __init__(self, scorer: Scorer, workers: int, settings: tuple[float | None, int]) -> None:
@@ -224,7 +230,10 @@ class _Pool:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is not None:
+            for process in self._processes():
+                process.kill()
         self.executor.shutdown(cancel_futures=True)
 
     def submit(self, chunk: list[Path]) -> Future[list[Row]]:
@@ -291,13 +300,38 @@ def _describe_death(exit_code: int | None) -> str:
 
 
 _WORKER: _Worker | None = None
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _init_worker(scorer: Scorer, timeout: float | None, max_bytes: int) -> None:
     """Set up a worker process; a forked one shares the parent's `scorer` without
-    pickling or loading it again (a spawned one receives it pickled)."""
+    pickling or loading it again (a spawned one receives it pickled).
+
+    Ctrl-C and SIGTERM are for the parent, which then kills its workers (`_Pool`); a worker
+    ends when its parent dies, even by SIGKILL (`_exit_with_parent`).
+    """
     global _WORKER
+    _exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the handler inherited from `imr-ml`
     _WORKER = _Worker(scorer, timeout, max_bytes)
+
+
+def _exit_with_parent() -> None:
+    """Have this process killed when its parent process dies: by the kernel on Linux
+    (prctl PR_SET_PDEATHSIG), elsewhere by a thread that checks every second."""
+    parent = os.getppid()
+    if sys.platform == "linux" and ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0:
+        if os.getppid() != parent:  # it died in the meantime
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _score_in_worker(paths: list[Path]) -> list[Row]:
