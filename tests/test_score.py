@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,13 +21,14 @@ import pytest
 
 import imr_ml
 from badinputs import SMALL_LETTER, write_all
+from imr_ml import scoring
 from imr_ml.cli import main
 from imr_ml.config import load_config
 from imr_ml.items import segment_letters
 from imr_ml.model import ImrClassifier
 from imr_ml.output import partial_path, read_table
 from imr_ml.render import text_to_pdf
-from imr_ml.scoring import LIST_COLUMNS, Scorer, load_model, tapered_chunks
+from imr_ml.scoring import LIST_COLUMNS, Scorer, is_letter_start, load_model, tapered_chunks
 from imr_ml.train import load_items
 from test_cli_segment import EXPECTED_ERRORS
 
@@ -303,6 +309,154 @@ def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
     assert [r["p_overturned"] for r in rows] == pytest.approx(expected.tolist())
     plain = load_model(str(model_dir)).model.predict_items(items)["p_overturned"]
     assert not np.allclose(plain[services], expected[services])
+
+
+# A worker process that dies (kill -9, OOM killer, crash in the PDF library)
+
+@pytest.mark.parametrize("poisons", [["numbered_2013.txt"], ["corrupt.pdf", "synth_000003.txt"]])
+def test_a_worker_that_dies_costs_one_error_row(inputs, scorer, monkeypatch, poisons):
+    expected = list(scorer.score_letters([inputs], chunk_size=3))
+    parent, read = os.getpid(), scoring.read_with_timeout
+
+    def deadly(path, *args):  # forked workers inherit it; kill -9 themselves on a poison
+        if path.name in poisons and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return read(path, *args)
+
+    monkeypatch.setattr(scoring, "read_with_timeout", deadly)
+    rows = list(scorer.score_letters([inputs], workers=2, chunk_size=3))
+    assert not multiprocessing.active_children()
+    died = [r for r in rows if Path(r["source"]).name in poisons]
+    assert [Path(r["source"]).name for r in died] == poisons
+    for row in died:
+        assert list(row) == scorer.columns
+        assert (row["status"], row["decision_pred"], row["reasons_pred"]) == ("error", None, [])
+        assert row["error"] == (f"{row['source']}: the worker scoring this file died "
+                                "(signal 9: Killed)")
+    # every other row as without workers, in order; each poison's rows replaced by its row
+    errors = {row["source"]: row for row in died}
+    assert rows == [errors.get(r["source"], r) for r in expected
+                    if r["source"] not in errors or is_letter_start(r)]
+
+
+# The parent process killed, or stopped (Ctrl-C, SIGTERM): its workers go too
+
+DEADLINE = 60.0  # seconds; generous: the machine is shared
+
+# Runs `imr-ml score ARGS...` (cli.main) with one file, STALL, taking (nearly) forever in the
+# worker that reads it; the worker writes its PID to MARKER first.
+STALLING_SCORE = """
+import os, signal, sys, time
+from pathlib import Path
+from imr_ml import scoring
+from imr_ml.cli import main
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+read, stall, marker = scoring.read_with_timeout, sys.argv[1], Path(sys.argv[2])
+
+def stalling(path, *args):
+    if path.name == stall:
+        marker.write_text(str(os.getpid()))
+        time.sleep(600)
+    return read(path, *args)
+
+scoring.read_with_timeout = stalling
+raise SystemExit(main(sys.argv[3:]))
+"""
+STALL = "numbered_2013.txt"  # a good letter after a few chunks of the `inputs` folder
+
+
+@pytest.fixture()
+def stalling_score(tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start `imr-ml score` (in a new session) stalling on STALL; returns once a worker is
+    stuck on it. Every process of the session is killed at the end of the test."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        marker = tmp_path / f"stalled-{len(started)}"
+        env = {**os.environ, "PYTHONPATH": str(Path(imr_ml.__file__).parents[1])}
+        proc = subprocess.Popen([sys.executable, "-c", STALLING_SCORE, STALL, str(marker),
+                                 "score", *args, "-q"], env=env, start_new_session=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        started.append(proc)
+        _wait_for(marker.exists, f"no worker reached {STALL}")
+        return proc
+
+    yield start
+    for proc in started:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the group of the session it started
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _wait_for(condition: Callable[[], bool], message: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)
+
+
+def _children(pid: int) -> set[int]:
+    return {int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()}
+
+
+def _gone(pid: int) -> bool:
+    """The process has ended (a zombie waiting for its new parent to reap it counts)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
+linux_only = pytest.mark.skipif(not Path("/proc/self/task").is_dir() or sys.platform != "linux",
+                                reason="reads /proc; prctl(PR_SET_PDEATHSIG)")
+
+
+@linux_only
+def test_workers_end_with_a_killed_parent(inputs, model_dir, tmp_path, stalling_score):
+    proc = stalling_score(str(inputs), "--model", str(model_dir),
+                          "--out", str(tmp_path / "out.jsonl"), "--workers", "2")
+    workers = _children(proc.pid)
+    assert len(workers) == 2
+    proc.kill()
+    proc.wait()
+    _wait_for(lambda: all(map(_gone, workers)), "workers outlived their parent")
+
+
+@linux_only
+def test_sigterm_stops_like_ctrl_c_and_resume_completes(inputs, model_dir, tmp_path,
+                                                          stalling_score):
+    full = tmp_path / "full.jsonl"
+    assert _score(inputs, model_dir, full) == 0
+    out = tmp_path / "out.jsonl"
+    journal = partial_path(out)
+    ends = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        proc = stalling_score(str(inputs), "--model", str(model_dir), "--out", str(out),
+                              "--workers", "2")
+        workers = _children(proc.pid)
+        if signum == signal.SIGINT:
+            os.killpg(proc.pid, signum)  # Ctrl-C: to the terminal's foreground group
+        else:
+            proc.send_signal(signum)  # `kill PID`
+        _, err = proc.communicate(timeout=DEADLINE)
+        stopped = [line for line in err.splitlines() if "imr-ml score:" in line]
+        ends[signum] = proc.returncode, stopped
+        assert all(map(_gone, workers))
+    assert ends[signal.SIGTERM] == ends[signal.SIGINT]
+    returncode, stopped = ends[signal.SIGTERM]
+    assert returncode == 130
+    assert stopped == [(f"imr-ml score: stopped; rows so far are in {journal}; "
+                        "rerun with --resume to go on")]
+    assert not out.exists() and 0 < len(_jsonl(journal)) < len(_jsonl(full))
+    assert _score(inputs, model_dir, out, "--resume") == 0
+    assert _jsonl(out) == _jsonl(full) and not journal.exists()
 
 
 def test_explain_says_why_a_letter_gave_nothing(model_dir, tmp_path, capsys):

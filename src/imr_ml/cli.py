@@ -175,6 +175,9 @@ def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWr
 
 @_run_scoring
 def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
+    import signal
+    from contextlib import closing
+
     from imr_ml.output import TableWriter, partial_path, resume_journal
     from imr_ml.scoring import DEFAULT_TIMEOUT, Summary, is_letter_start
 
@@ -188,7 +191,12 @@ def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
     timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout or None
     rows = scorer.score_letters(args.paths, workers=args.workers, timeout=timeout,
                                 max_bytes=args.max_bytes, skip=done)
-    return _write_scored(args, rows, writer, is_letter_start, summary)
+    stop = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops as Ctrl-C
+    try:
+        with closing(rows):  # closed when stopped: the workers are killed at once
+            return _write_scored(args, rows, writer, is_letter_start, summary)
+    finally:
+        signal.signal(signal.SIGTERM, stop)
 
 
 @_run_scoring
@@ -319,8 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ImrMlError as err:
         return _usage_error(args, err)
-    except KeyboardInterrupt:
-        print(f"imr-ml {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM while scoring: no traceback
         return 130
 
 

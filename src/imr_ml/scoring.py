@@ -3,27 +3,36 @@
 `Scorer` wraps a loaded `ImrClassifier`. `score_letters` streams: inputs go in chunks to
 worker processes (forked, they share the loaded model), which read each file under a time
 limit, segment and predict; rows come back in input order, so memory stays flat however many
-letters stream through. Every input gives at least one row; a bad one gives an error row.
+letters stream through. Every input gives at least one row; a bad one gives an error row, and
+so does a file whose worker process dies scoring it (see `_Pool`). Workers end with the
+parent process, however it ends.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import json
+import os
 import signal
+import sys
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
+from typing import Self
 
 import pandas as pd
 import pyarrow as pa
 
 from imr_ml.features import fast_word_tfidf
-from imr_ml.items import Row, segment_batch
+from imr_ml.items import Row, error_row, segment_batch
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, LetterError, iter_paths, read_letter
 from imr_ml.model import ImrClassifier
 from imr_ml.registry import LATEST, load_classifier
@@ -132,18 +141,16 @@ class Scorer:
                 yield from worker.score(chunk)
             return
         self.model.warm_up()  # built once here, inherited by forked workers
-        with ProcessPoolExecutor(workers, initializer=_init_worker,
-                                 initargs=(self, timeout, max_bytes)) as pool:
-            # Fork the workers now, before the inputs are listed: a large folder's list of
-            # paths would otherwise be copied into each of them.
-            pool.submit(int).result()
-            pending: list[Future[list[Row]]] = []
+        # The workers are forked now, before the inputs are listed: a large folder's list of
+        # paths would otherwise be copied into each of them.
+        with _Pool(self, workers, (timeout, max_bytes)) as pool:
+            pending: deque[tuple[list[Path], Future[list[Row]]]] = deque()
             for chunk in chunks:
-                pending.append(pool.submit(_score_in_worker, chunk))
+                pending.append((chunk, pool.submit(chunk)))
                 if len(pending) > 2 * workers:  # bounded look-ahead, results in order
-                    yield from pending.pop(0).result()
-            for future in pending:
-                yield from future.result()
+                    yield from pool.first_rows(pending)
+            while pending:
+                yield from pool.first_rows(pending)
 
     def score_texts(
         self, texts: Sequence[str] | pd.Series, item_texts: Sequence[str] | None = None
@@ -205,14 +212,126 @@ class _Worker:
             [row for _, rows in segment_batch(self.nlp, entries) for row in rows])
 
 
+class _Pool:
+    """Worker processes scoring chunks of paths (`submit`, then `first_rows` in order).
+
+    A worker can die without raising anything (kill -9, the OOM killer, a crash in the PDF
+    library), and that breaks the whole pool. `first_rows` then starts a fresh pool of one
+    worker and re-runs there, one at a time, the chunks the broken pool had not finished; a
+    chunk that breaks it again is re-run file by file, and a file that kills its worker even
+    alone gets an error row. A fresh pool of `workers` then goes on. Left on an exception
+    (Ctrl-C, SIGTERM, the rows no longer wanted), the pool kills its workers at once.
+    """
+
+    def __init__(self, scorer: Scorer, workers: int, settings: tuple[float | None, int]) -> None:
+        self.scorer, self.workers, self.settings = scorer, workers, settings
+        self.executor = self._start(workers)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is not None:
+            for process in self._processes():
+                process.kill()
+        self.executor.shutdown(cancel_futures=True)
+
+    def submit(self, chunk: list[Path]) -> Future[list[Row]]:
+        try:
+            return self.executor.submit(_score_in_worker, chunk)
+        except BrokenProcessPool as err:  # a worker died since the last chunk: re-run later
+            future: Future[list[Row]] = Future()
+            future.set_exception(err)
+            return future
+
+    def first_rows(self, pending: deque[tuple[list[Path], Future[list[Row]]]]) -> list[Row]:
+        """The rows of the first pending chunk, removed from `pending`; if the pool broke,
+        every pending chunk it had not finished is re-run first (in place in `pending`)."""
+        if isinstance(pending[0][1].exception(), BrokenProcessPool):
+            self._restart(1)
+            for n, (chunk, future) in enumerate(pending):
+                if not future.done() or isinstance(future.exception(), BrokenProcessPool):
+                    rerun: Future[list[Row]] = Future()
+                    rerun.set_result(self._alone(chunk))
+                    pending[n] = (chunk, rerun)
+            self._restart(self.workers)
+        return pending.popleft()[1].result()
+
+    def _alone(self, paths: list[Path]) -> list[Row]:
+        """Rows of `paths` scored by the only worker of the pool, with nothing else to do;
+        if it dies, each path alone in turn, and a path it dies on alone gets an error row."""
+        try:
+            return self.executor.submit(_score_in_worker, paths).result()
+        except BrokenProcessPool:
+            exit_codes = self._restart(1)
+        if len(paths) > 1:
+            return [row for path in paths for row in self._alone([path])]
+        death = _describe_death(exit_codes[0] if len(exit_codes) == 1 else None)
+        return self.scorer.predict_rows(
+            [error_row(LetterError(str(paths[0]), "worker_died", death))])
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        executor = ProcessPoolExecutor(workers, initializer=_init_worker,
+                                       initargs=(self.scorer, *self.settings))
+        executor.submit(int).result()  # fork the workers now
+        return executor
+
+    def _restart(self, workers: int) -> list[int | None]:
+        """Replace the pool by a fresh one of `workers`; the old workers' exit codes."""
+        processes = self._processes()
+        self.executor.shutdown(cancel_futures=True)  # joins them
+        self.executor = self._start(workers)
+        return [process.exitcode for process in processes]
+
+    def _processes(self) -> list[BaseProcess]:
+        # ProcessPoolExecutor has no public list of its processes (kill_workers is 3.14+)
+        return list((self.executor._processes or {}).values())  # type: ignore[attr-defined]
+
+
+def _describe_death(exit_code: int | None) -> str:
+    """Why a worker died, from its exit code: "... died (signal 9: Killed)"."""
+    how = ""
+    if exit_code is not None and exit_code < 0:
+        name = signal.strsignal(-exit_code)
+        how = f" (signal {-exit_code}{f': {name}' if name else ''})"
+    elif exit_code:
+        how = f" (exit status {exit_code})"
+    return f"the worker scoring this file died{how}"
+
+
 _WORKER: _Worker | None = None
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _init_worker(scorer: Scorer, timeout: float | None, max_bytes: int) -> None:
     """Set up a worker process; a forked one shares the parent's `scorer` without
-    pickling or loading it again (a spawned one receives it pickled)."""
+    pickling or loading it again (a spawned one receives it pickled).
+
+    Ctrl-C and SIGTERM are for the parent, which then kills its workers (`_Pool`); a worker
+    ends when its parent dies, even by SIGKILL (`_exit_with_parent`).
+    """
     global _WORKER
+    _exit_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the handler inherited from `imr-ml`
     _WORKER = _Worker(scorer, timeout, max_bytes)
+
+
+def _exit_with_parent() -> None:
+    """Have this process killed when its parent process dies: by the kernel on Linux
+    (prctl PR_SET_PDEATHSIG), elsewhere by a thread that checks every second."""
+    parent = os.getppid()
+    if sys.platform == "linux" and ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) == 0:
+        if os.getppid() != parent:  # it died in the meantime
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _score_in_worker(paths: list[Path]) -> list[Row]:
