@@ -53,7 +53,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
     The file gets the permissions a new file would (mkstemp's are owner-only)."""
     target = writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:
+        raise TableError(f"{path}: cannot write there ({err.strerror})") from None
     os.fchmod(fd, 0o666 & ~_UMASK)
     os.close(fd)
     try:
