@@ -126,6 +126,20 @@ def test_verdict_word_prefilter_changes_no_piece(sample_rationales, real_rationa
         assert _pieces(text) == _pieces(text, prefilter=False), text
 
 
+def test_verdict_spans_read_any_whitespace_character_as_a_space(sample_rationales,
+                                                                real_rationales):
+    """An ASCII text whose whitespace comes one character at a time gets the spans of its
+    single-spaced form (shared with the rule counts): the same as its own pieces give."""
+    rng = random.Random(5)
+    texts = [UPHELD, OVERTURNED, "No, the request was not medically necessary.\n",
+             "\nAs such, the request is supported.\t", *sample_rationales, *real_rationales]
+    for text in texts:
+        variant = "".join(rng.choice("\n\t\r\x0b\x0c\x1c\x1f ") if c == " " else c
+                          for c in text)
+        for t in (text, variant, variant.replace("\n", "  ")):
+            assert verdict_spans(t) == [(a, b) for a, b, verdict in _pieces(t) if verdict]
+
+
 def test_negation_scope_marks_words_until_punctuation_or_contrast():
     out = mark_negation("No documentation of improvement. Pain is better, but no relief")
     assert out.split() == ["no", "NOT_documentation", "NOT_of", "NOT_improvement", ".",

@@ -94,6 +94,8 @@ _CLOSING_WORDS = ("supported", "warranted", "approved", "authorized", "substanti
                   "appropriate", "indicated", "recommended", "established", "necessary",
                   "reasonable")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
+# ASCII whitespace (str.split's, all of which \s matches) to spaces.
+_ASCII_SPACES = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", " "))
 NEGATION_CUES = frozenset([
     "no", "not", "non", "never", "without", "nor", "neither", "none", "lack", "lacks",
     "lacking", "absence", "absent", "cannot", "can't", "doesn't", "don't", "didn't", "isn't",
@@ -184,8 +186,24 @@ def _pieces(text: str, prefilter: bool = True) -> list[tuple[int, int, bool]]:
 
 
 def verdict_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the text's verdict clauses (what `mask_verdicts` removes)."""
+    """Character spans of the text's verdict clauses (what `mask_verdicts` removes).
+
+    Every pattern here reads a whitespace character as it reads a space, so an ASCII text
+    whose whitespace comes one character at a time has the spans of its single-spaced form:
+    the rule counts ask for that form and the negation marking for the text as it is, and
+    the two share one computation.
+    """
+    if text.isascii():
+        spaced = text.translate(_ASCII_SPACES)
+        if "  " not in spaced:
+            return list(_single_spaced_spans(spaced))
     return [(start, end) for start, end, verdict in _pieces(text) if verdict]
+
+
+@lru_cache(maxsize=4096)
+def _single_spaced_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """`verdict_spans` of a single-spaced text, remembered for recent texts."""
+    return tuple((start, end) for start, end, verdict in _pieces(text) if verdict)
 
 
 def mask_verdicts(text: str) -> str:
