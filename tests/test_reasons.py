@@ -6,6 +6,7 @@ a letter. The last test reads the real letters of ../shared, where present.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -24,6 +25,7 @@ from imr_ml.reasons import (
     PatternError,
     ReasonLabeller,
     _collapse,
+    _Gap,
     default_labeller,
     load_patterns,
     predicts_upheld,
@@ -296,6 +298,25 @@ def test_compiled_matching_equals_spacy_matcher(labeller, sample_rationales,
         want = {(strings[k], s, e) for k, s, e in matcher(doc)}
         got = {m for m in labeller._compiled(doc) if m[0] in patterns.token_patterns}
         assert got == want, text
+
+
+@pytest.mark.parametrize("gap", [
+    _Gap(0, 3), _Gap(1, None), _Gap(0, 4, "LOWER", True, frozenset({".", ","})),
+    _Gap(2, 5, "LOWER", False, frozenset({"the", "a", "no", "records"})),
+    _Gap(0, None, "TEXT", True, frozenset({"The"}))])
+def test_spans_continue_across_a_gap_where_its_ends_meet_a_segment(labeller, gap):
+    """`_across_gap` (bisecting the next segment's starts) gives the spans the gap's ends
+    give, in the same order."""
+    compiled, strings = labeller._compiled, labeller.nlp.vocab.strings
+    gap = dataclasses.replace(gap, ids=frozenset(strings.add(w) for w in gap.words))
+    doc = labeller.nlp("No, the records show no improvement. The a no request, the patient .")
+    n = len(doc)
+    frontier = [(s, e) for s in range(0, n, 3) for e in range(s + 1, n + 1)]
+    ends_at = {q: [q + 1, q + 3] for q in range(0, n, 2)}
+    want = [(s, e2) for s, e in frontier
+            for q in compiled._gap_ends((gap,), e, n, doc, {}) for e2 in ends_at.get(q, ())]
+    assert want
+    assert compiled._across_gap(frontier, gap, (sorted(ends_at), ends_at), n, doc, {}) == want
 
 
 @pytest.mark.parametrize(("mutate", "message"), [

@@ -562,28 +562,58 @@ class _Compiled:
             self.matcher.add(sid, [compiled])
 
     @staticmethod
-    def _gap_ends(gaps: tuple[_Gap, ...], start: int, n: int, doc: Doc,
+    def _values(gap: _Gap, doc: Doc, values: dict[str, list[int]]) -> list[int] | None:
+        """The token values the gap tests (None: any token passes), made once per doc."""
+        attr = "ORTH" if gap.attr == "TEXT" else gap.attr
+        if attr and attr not in values:
+            values[attr] = doc.to_array(attr).tolist()
+        return values.get(attr)
+
+    @staticmethod
+    def _gap_stop(gap: _Gap, begin: int, stop: int, vals: list[int] | None) -> int:
+        """Where the gap beginning at token ``begin`` must end at the latest, ``stop`` or
+        before: at the first token failing its test."""
+        if vals is not None:
+            ids, negate = gap.ids, gap.negate
+            for q in range(begin, stop):
+                if (vals[q] in ids) == negate:
+                    return q
+        return stop
+
+    def _gap_ends(self, gaps: tuple[_Gap, ...], start: int, n: int, doc: Doc,
                   values: dict[str, list[int]]) -> list[int]:
         """Where gaps in a row that begin at token ``start`` may end (each token passes its
         gap's test)."""
         ends = [start]
         for gap in gaps:
-            attr = "ORTH" if gap.attr == "TEXT" else gap.attr
-            if attr and attr not in values:
-                values[attr] = doc.to_array(attr).tolist()
-            vals = values.get(attr)
-            low, high, ids, negate = gap.low, gap.high, gap.ids, gap.negate
+            vals = self._values(gap, doc, values)
             reached: set[int] = set()
             for begin in ends:
-                stop = n if high is None else min(n, begin + high)
-                if vals is not None:
-                    for q in range(begin, stop):  # the gap ends at the first token failing
-                        if (vals[q] in ids) == negate:
-                            stop = q
-                            break
-                reached.update(range(begin + low, stop + 1))
+                stop = n if gap.high is None else min(n, begin + gap.high)
+                reached.update(range(begin + gap.low, self._gap_stop(gap, begin, stop, vals) + 1))
             ends = sorted(reached)
         return ends
+
+    def _across_gap(self, frontier: list[tuple[int, int]], gap: _Gap,
+                    index: tuple[list[int], dict[int, list[int]]], n: int, doc: Doc,
+                    values: dict[str, list[int]]) -> list[tuple[int, int]]:
+        """The spans (start, end) that continue ``frontier`` spans across one gap with a
+        match of the next segment (its ascending starts, and each start's ends): as the
+        gap's ends would give them, but testing the gap's tokens only where such a match
+        starts within its reach."""
+        starts, ends_at = index
+        low, high = gap.low, gap.high
+        out = []
+        for s, e in frontier:
+            reach = n if high is None else min(n, e + high)
+            a = bisect_left(starts, e + low)
+            b = bisect_right(starts, reach, a)
+            if a == b:
+                continue
+            stop = self._gap_stop(gap, e, reach, self._values(gap, doc, values))
+            for q in starts[a:bisect_right(starts, stop, a, b)]:
+                out.extend((s, e2) for e2 in ends_at[q])
+        return out
 
     def _segment_matches(self, doc: Doc, lower: list[int]) -> dict[int, list[tuple[int, int]]]:
         """(start, end) of every match of each segment (by key), as spaCy's PhraseMatcher
@@ -611,7 +641,7 @@ class _Compiled:
         # the chains all of whose segments matched, in order
         chains = sorted(entry for key in found for entry in self._by_first.get(key, ())
                         if all(map(found.__contains__, entry[2])))
-        by_start: dict[int, dict[int, list[int]]] = {}
+        by_start: dict[int, tuple[list[int], dict[int, list[int]]]] = {}
         values: dict[str, list[int]] = {"LOWER": lower}
         n = len(doc)
         per_rule: dict[str, set[tuple[int, int]]] = {}
@@ -622,11 +652,14 @@ class _Compiled:
                     index: dict[int, list[int]] = {}
                     for s, e in found[part]:
                         index.setdefault(s, []).append(e)
-                    by_start[part] = index
-                starts = by_start[part]
-                frontier = [(s, e2) for s, e in frontier
-                            for q in self._gap_ends(gap, e, n, doc, values)
-                            for e2 in starts.get(q, ())]
+                    by_start[part] = sorted(index), index
+                if len(gap) == 1:
+                    frontier = self._across_gap(frontier, gap[0], by_start[part], n, doc, values)
+                else:
+                    ends_at = by_start[part][1]
+                    frontier = [(s, e2) for s, e in frontier
+                                for q in self._gap_ends(gap, e, n, doc, values)
+                                for e2 in ends_at.get(q, ())]
                 if not frontier:
                     break
             if frontier and chain.tail:
