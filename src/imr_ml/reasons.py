@@ -386,7 +386,7 @@ def _phrases(segment: list[dict[str, Any]],
         if size > limit:
             return None
         options.append(alts)
-    phrases = {tuple(w for part in combo for w in part) for combo in itertools.product(*options)}
+    phrases = set(map(tuple, map(itertools.chain.from_iterable, itertools.product(*options))))
     return None if () in phrases else sorted(phrases)
 
 
@@ -507,10 +507,10 @@ class _Compiled:
         sid, new = self._segment_id(json.dumps(["phrases", sorted(phrases)]))
         if new:
             key = self._nlp.vocab.strings.add(sid)
+            word_keys = {word: self._word_key(word) for phrase in phrases for word in phrase}
             for phrase in phrases:
                 children = self._trie
-                for word in phrase:
-                    word_key = self._word_key(word)
+                for word_key in map(word_keys.__getitem__, phrase):
                     node = children.get(word_key)
                     if node is None:
                         node = children[word_key] = ([], {})
