@@ -774,25 +774,22 @@ class ReasonLabeller:
         """Number of surviving pattern matches per label (all labels, 0 when none)."""
         return self._counts(self._hits(self._doc(rationale)))
 
-    def label_many(self, rationales: Iterable[str], batch_size: int = 256,
+    def label_many(self, rationales: Iterable[str],
                    fallback: str | None = None) -> list[list[str]]:
-        """:meth:`label` for many rationales, streamed through ``nlp.pipe``."""
+        """:meth:`label` for many rationales, streamed."""
         return [self._labels_from_counts(c, fallback)
-                for c in self.match_counts_many(rationales, batch_size)]
+                for c in self.match_counts_many(rationales)]
 
-    def match_counts_many(self, rationales: Iterable[str],
-                          batch_size: int = 256) -> list[dict[str, int]]:
+    def match_counts_many(self, rationales: Iterable[str]) -> list[dict[str, int]]:
         """:meth:`match_counts` for many rationales (rule-match features for a model)."""
-        return [self._counts(hits) for hits in self._hits_many(rationales, batch_size)]
+        return [self._counts(hits) for hits in self._hits_many(rationales)]
 
-    def count_many(self, rationales: Iterable[str], batch_size: int = 256) -> list[list[int]]:
+    def count_many(self, rationales: Iterable[str]) -> list[list[int]]:
         """Match counts as rows in ``self.labels`` order (an n x len(labels) feature matrix)."""
-        return [self._row(self._counts(hits))
-                for hits in self._hits_many(rationales, batch_size)]
+        return [self._row(self._counts(hits)) for hits in self._hits_many(rationales)]
 
     def count_many_leaving_out(
         self, rationales: Iterable[str], leave_out: Callable[[str], Sequence[tuple[int, int]]],
-        batch_size: int = 256,
     ) -> tuple[list[list[int]], list[list[int]]]:
         """:meth:`count_many` of the rationales, and of them without some stretches.
 
@@ -802,7 +799,7 @@ class ReasonLabeller:
         one matching pass serve both.
         """
         full, reduced = [], []
-        for text, doc in self._docs(rationales, batch_size):
+        for text, doc in self._docs(rationales):
             matches = self._compiled(doc) if len(doc) else []
             units: dict[str, list[int]] = {}
             full.append(self._row(self._counts(self._hits(doc, matches=matches, units=units))))
@@ -815,11 +812,10 @@ class ReasonLabeller:
         """Rules baseline for the decision: True when any non-verdict denial pattern fires."""
         return self._denies(self._hits(self._doc(rationale_masked), with_verdict=False))
 
-    def predicts_upheld_many(self, rationales_masked: Iterable[str],
-                             batch_size: int = 256) -> list[bool]:
+    def predicts_upheld_many(self, rationales_masked: Iterable[str]) -> list[bool]:
         """:meth:`predicts_upheld` for many masked rationales."""
         return [self._denies(hits) for hits in
-                self._hits_many(rationales_masked, batch_size, with_verdict=False)]
+                self._hits_many(rationales_masked, with_verdict=False)]
 
     def explain(self, rationale: str, include_suppressed: bool = False) -> list[dict[str, Any]]:
         """The matches behind :meth:`label`, for a person checking the labels.
@@ -847,24 +843,24 @@ class ReasonLabeller:
     def _doc(self, rationale: str) -> Doc:
         return self.nlp(_collapse(rationale if isinstance(rationale, str) else ""))
 
-    def _docs(self, rationales: Iterable[str], batch_size: int) -> Iterator[tuple[str, Doc]]:
-        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text).
+    def _docs(self, rationales: Iterable[str]) -> Iterator[tuple[str, Doc]]:
+        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text),
+        from `make_doc`: the pipeline is the tokenizer alone, which `nlp.pipe` only wraps.
 
         Words seen stay in the vocabulary, where the tokenizer finds them ready (2-3x faster
         than tokenising them anew), until it holds `max_strings`; from then on each call
         runs in a spaCy memory zone, so a long stream's rare words do not pile up. The Docs
         must not outlive the iteration.
         """
-        texts = ((text, text) for text in (_collapse(r if isinstance(r, str) else "")
-                                           for r in rationales))
         full = len(self.nlp.vocab.strings) >= self.max_strings
         with self.nlp.memory_zone() if full else contextlib.nullcontext():
-            for doc, text in self.nlp.pipe(texts, batch_size=batch_size, as_tuples=True):
-                yield text, doc
+            for rationale in rationales:
+                text = _collapse(rationale if isinstance(rationale, str) else "")
+                yield text, self.nlp.make_doc(text)
 
-    def _hits_many(self, rationales: Iterable[str], batch_size: int,
+    def _hits_many(self, rationales: Iterable[str],
                    with_verdict: bool = True) -> Iterator[list[_Hit]]:
-        for _, doc in self._docs(rationales, batch_size):
+        for _, doc in self._docs(rationales):
             yield self._hits(doc, with_verdict=with_verdict)
 
     def _row(self, counts: dict[str, int]) -> list[int]:
