@@ -300,6 +300,25 @@ def test_compiled_matching_equals_spacy_matcher(labeller, sample_rationales,
         assert got == want, text
 
 
+def test_units_begin_after_a_run_of_ends_and_at_start_words(labeller, sample_rationales):
+    def reference(words, ends, starts):  # the definition, token by token
+        ids, current, after_end = [], 0, False
+        for word in words:
+            is_end = word in ends
+            if ids and ((after_end and not is_end) or word in starts):
+                current += 1
+            ids.append(current)
+            after_end = is_end
+        return ids
+
+    texts = ["", ".", "A. B.. C, but D; however E!? F", "but but . . x", *sample_rationales[:30]]
+    for text in texts:
+        doc = labeller.nlp(text)
+        for unit, (ends, starts) in labeller._units.items():
+            words = doc.to_array("LOWER").tolist()
+            assert labeller._unit_ids(doc, unit) == reference(words, ends, starts), text
+
+
 @pytest.mark.parametrize("gap", [
     _Gap(0, 3), _Gap(1, None), _Gap(0, 4, "LOWER", True, frozenset({".", ","})),
     _Gap(2, 5, "LOWER", False, frozenset({"the", "a", "no", "records"})),

@@ -49,6 +49,7 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import operator
 import re
 import warnings
 from bisect import bisect_left, bisect_right
@@ -872,15 +873,14 @@ class ReasonLabeller:
         A unit begins after a run of end tokens, and at a start word (not the first token).
         """
         ends, starts = self._units[unit]
-        ids: list[int] = []
-        current, after_end = 0, False
-        for word in doc.to_array("LOWER").tolist():
-            is_end = word in ends
-            if ids and ((after_end and not is_end) or word in starts):
-                current += 1
-            ids.append(current)
-            after_end = is_end
-        return ids
+        words = doc.to_array("LOWER").tolist()
+        if not words:
+            return []
+        is_end = list(map(ends.__contains__, words))
+        # a token begins a unit where an end run stops before it (True > False) or it starts one
+        begins = map(operator.or_, map(operator.gt, is_end, is_end[1:]),
+                     map(starts.__contains__, words[1:]))
+        return list(itertools.accumulate(begins, initial=0))
 
     def _labels_from_counts(self, counts: dict[str, int], fallback: str | None) -> list[str]:
         found = [lab for lab in self.labels if counts.get(lab, 0) > 0]
