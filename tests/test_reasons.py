@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import spacy
+from spacy.attrs import LOWER
 from spacy.matcher import Matcher
 
 from imr_ml.reasons import (
@@ -298,6 +300,20 @@ def test_compiled_matching_equals_spacy_matcher(labeller, sample_rationales,
         want = {(strings[k], s, e) for k, s, e in matcher(doc)}
         got = {m for m in labeller._compiled(doc) if m[0] in patterns.token_patterns}
         assert got == want, text
+
+
+def test_new_words_get_the_tokens_and_lower_forms_of_a_full_vocabulary(labeller,
+                                                                         sample_rationales):
+    """The labeller's lexemes carry only the attributes the rules read; tokens and their
+    LOWER values are those of spaCy's English with every attribute."""
+    full = spacy.blank("en")
+    getters = labeller.nlp.vocab.lex_attr_getters
+    assert LOWER in getters and len(getters) < len(full.vocab.lex_attr_getters)
+    for text in ["Ünïcode ß İ CAPS don't e.g. 50% x-ray", *sample_rationales[:40]]:
+        text = _collapse(text)
+        ours, theirs = labeller.nlp.make_doc(text), full.make_doc(text)
+        for attr in ("ORTH", "LOWER", "IDX"):
+            assert ours.to_array(attr).tolist() == theirs.to_array(attr).tolist(), text
 
 
 def test_units_begin_after_a_run_of_ends_and_at_start_words(labeller, sample_rationales):

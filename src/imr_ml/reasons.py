@@ -61,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.attrs import IDS, LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
@@ -561,6 +562,7 @@ class _Compiled:
                     tok[flags[spec[2]]] = spec[1] == "IN"
                 compiled.append(tok)
             self.matcher.add(sid, [compiled])
+        self.flags = frozenset(flags.values())
 
     @staticmethod
     def _values(gap: _Gap, doc: Doc, values: dict[str, list[int]]) -> list[int] | None:
@@ -761,6 +763,13 @@ class ReasonLabeller:
         self._rules: dict[str, Rule] = dict(self.patterns.rules)
         self._order = {rid: i for i, rid in enumerate(self._rules)}
         self._compiled = _Compiled(self.nlp, self.patterns)
+        # New words' lexemes get only the attributes the rules read (LOWER, the compiled
+        # flags, any other the patterns name): the rest took a third of the tokenising.
+        read = {IDS[key.upper()] for pats in self.patterns.token_patterns.values()
+                for pat in pats for tok in pat for key in tok if key.upper() in IDS}
+        vocab = self.nlp.vocab
+        vocab.lex_attr_getters = {attr: get for attr, get in vocab.lex_attr_getters.items()
+                                  if attr in read | {LOWER} | self._compiled.flags}
 
     # ----------------------------------------------------------------- public API
     def label(self, rationale: str, fallback: str | None = None) -> list[str]:
