@@ -19,6 +19,7 @@ from imr_ml.features import (
     SCOPE_ENDS,
     CharNgrams,
     CharTfidf,
+    NgramKeys,
     WordTfidf,
     _mark,
     _pieces,
@@ -124,6 +125,20 @@ def test_verdict_word_prefilter_changes_no_piece(sample_rationales, real_rationa
     texts += [t.replace("medically", "Medically\n") for t in texts]
     for text in texts + sample_rationales + real_rationales:
         assert _pieces(text) == _pieces(text, prefilter=False), text
+
+
+def test_verdict_spans_read_any_whitespace_character_as_a_space(sample_rationales,
+                                                                real_rationales):
+    """An ASCII text whose whitespace comes one character at a time gets the spans of its
+    single-spaced form (shared with the rule counts): the same as its own pieces give."""
+    rng = random.Random(5)
+    texts = [UPHELD, OVERTURNED, "No, the request was not medically necessary.\n",
+             "\nAs such, the request is supported.\t", *sample_rationales, *real_rationales]
+    for text in texts:
+        variant = "".join(rng.choice("\n\t\r\x0b\x0c\x1c\x1f ") if c == " " else c
+                          for c in text)
+        for t in (text, variant, variant.replace("\n", "  ")):
+            assert verdict_spans(t) == [(a, b) for a, b, verdict in _pieces(t) if verdict]
 
 
 def test_negation_scope_marks_words_until_punctuation_or_contrast():
@@ -252,6 +267,8 @@ def _identical(a, b) -> bool:
     {"ngram_range": (1, 1)},
     {"ngram_range": (2, 3), "stop_words": "english", "binary": True},
     {"ngram_range": (1, 2), "min_df": 2, "max_features": 40, "norm": None},
+    {"ngram_range": (1, 2), "token_pattern": r"[a-z]+ ?"},  # tokens with spaces: sklearn's
+    {"ngram_range": (2, 4), "analyzer": "char_wb"},
 ])
 def test_word_tfidf_equals_tfidf_vectorizer(params, sample_rationales):
     train = sample_rationales[:60]
@@ -263,6 +280,16 @@ def test_word_tfidf_equals_tfidf_vectorizer(params, sample_rationales):
     for texts in (train, new, [mark_negation(t) for t in new]):
         assert _identical(fast.transform(texts), reference.transform(texts))
     assert _identical(pickle.loads(pickle.dumps(fast)).transform(new), reference.transform(new))
+
+
+def test_ngram_keys_find_the_vocabulary_n_grams_of_each_document():
+    keys = NgramKeys({"a": 0, "b": 1, "a b": 2, "b a": 3, "c a b": 4, "b b": 5})
+    assert keys.fits and keys.base == 3 and sorted(keys.by_n) == [1, 2, 3]
+    docs = [["c", "a", "b"], [], ["b"], ["b", "x", "a", "b", "b"]]  # no n-gram across docs
+    rows, columns = keys.find([t for d in docs for t in d], [len(d) for d in docs])
+    assert sorted(zip(rows.tolist(), columns.tolist())) == [
+        (0, 0), (0, 1), (0, 2), (0, 4), (2, 1), (3, 0), (3, 1), (3, 1), (3, 1), (3, 2), (3, 5)]
+    assert [len(a) for a in keys.find([], [])] == [0, 0]
 
 
 def test_fast_word_tfidf_swaps_fitted_vectorizers_and_changes_no_value():

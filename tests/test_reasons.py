@@ -6,6 +6,7 @@ a letter. The last test reads the real letters of ../shared, where present.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -13,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import spacy
+from spacy.attrs import LOWER
 from spacy.matcher import Matcher
 
 from imr_ml.reasons import (
@@ -24,6 +27,7 @@ from imr_ml.reasons import (
     PatternError,
     ReasonLabeller,
     _collapse,
+    _Gap,
     default_labeller,
     load_patterns,
     predicts_upheld,
@@ -198,7 +202,7 @@ def test_match_counts_are_consistent_with_label(labeller):
 
 def test_many_equals_one_by_one(labeller):
     texts = ALL_TEXTS * 3
-    assert labeller.label_many(texts, batch_size=7) == [labeller.label(t) for t in texts]
+    assert labeller.label_many(texts) == [labeller.label(t) for t in texts]
     assert labeller.match_counts_many(texts) == [labeller.match_counts(t) for t in texts]
     assert labeller.count_many(texts) == [[labeller.match_counts(t)[lab] for lab in REASONS]
                                           for t in texts]
@@ -296,6 +300,58 @@ def test_compiled_matching_equals_spacy_matcher(labeller, sample_rationales,
         want = {(strings[k], s, e) for k, s, e in matcher(doc)}
         got = {m for m in labeller._compiled(doc) if m[0] in patterns.token_patterns}
         assert got == want, text
+
+
+def test_new_words_get_the_tokens_and_lower_forms_of_a_full_vocabulary(labeller,
+                                                                         sample_rationales):
+    """The labeller's lexemes carry only the attributes the rules read; tokens and their
+    LOWER values are those of spaCy's English with every attribute."""
+    full = spacy.blank("en")
+    getters = labeller.nlp.vocab.lex_attr_getters
+    assert LOWER in getters and len(getters) < len(full.vocab.lex_attr_getters)
+    for text in ["Ünïcode ß İ CAPS don't e.g. 50% x-ray", *sample_rationales[:40]]:
+        text = _collapse(text)
+        ours, theirs = labeller.nlp.make_doc(text), full.make_doc(text)
+        for attr in ("ORTH", "LOWER", "IDX"):
+            assert ours.to_array(attr).tolist() == theirs.to_array(attr).tolist(), text
+
+
+def test_units_begin_after_a_run_of_ends_and_at_start_words(labeller, sample_rationales):
+    def reference(words, ends, starts):  # the definition, token by token
+        ids, current, after_end = [], 0, False
+        for word in words:
+            is_end = word in ends
+            if ids and ((after_end and not is_end) or word in starts):
+                current += 1
+            ids.append(current)
+            after_end = is_end
+        return ids
+
+    texts = ["", ".", "A. B.. C, but D; however E!? F", "but but . . x", *sample_rationales[:30]]
+    for text in texts:
+        doc = labeller.nlp(text)
+        for unit, (ends, starts) in labeller._units.items():
+            words = doc.to_array("LOWER").tolist()
+            assert labeller._unit_ids(doc, unit) == reference(words, ends, starts), text
+
+
+@pytest.mark.parametrize("gap", [
+    _Gap(0, 3), _Gap(1, None), _Gap(0, 4, "LOWER", True, frozenset({".", ","})),
+    _Gap(2, 5, "LOWER", False, frozenset({"the", "a", "no", "records"})),
+    _Gap(0, None, "TEXT", True, frozenset({"The"}))])
+def test_spans_continue_across_a_gap_where_its_ends_meet_a_segment(labeller, gap):
+    """`_across_gap` (bisecting the next segment's starts) gives the spans the gap's ends
+    give, in the same order."""
+    compiled, strings = labeller._compiled, labeller.nlp.vocab.strings
+    gap = dataclasses.replace(gap, ids=frozenset(strings.add(w) for w in gap.words))
+    doc = labeller.nlp("No, the records show no improvement. The a no request, the patient .")
+    n = len(doc)
+    frontier = [(s, e) for s in range(0, n, 3) for e in range(s + 1, n + 1)]
+    ends_at = {q: [q + 1, q + 3] for q in range(0, n, 2)}
+    want = [(s, e2) for s, e in frontier
+            for q in compiled._gap_ends((gap,), e, n, doc, {}) for e2 in ends_at.get(q, ())]
+    assert want
+    assert compiled._across_gap(frontier, gap, (sorted(ends_at), ends_at), n, doc, {}) == want
 
 
 @pytest.mark.parametrize(("mutate", "message"), [

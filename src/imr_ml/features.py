@@ -94,6 +94,8 @@ _CLOSING_WORDS = ("supported", "warranted", "approved", "authorized", "substanti
                   "appropriate", "indicated", "recommended", "established", "necessary",
                   "reasonable")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:\.\d+)?|[.,;:!?]")
+# ASCII whitespace (str.split's, all of which \s matches) to spaces.
+_ASCII_SPACES = str.maketrans(dict.fromkeys("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f", " "))
 NEGATION_CUES = frozenset([
     "no", "not", "non", "never", "without", "nor", "neither", "none", "lack", "lacks",
     "lacking", "absence", "absent", "cannot", "can't", "doesn't", "don't", "didn't", "isn't",
@@ -184,8 +186,24 @@ def _pieces(text: str, prefilter: bool = True) -> list[tuple[int, int, bool]]:
 
 
 def verdict_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the text's verdict clauses (what `mask_verdicts` removes)."""
+    """Character spans of the text's verdict clauses (what `mask_verdicts` removes).
+
+    Every pattern here reads a whitespace character as it reads a space, so an ASCII text
+    whose whitespace comes one character at a time has the spans of its single-spaced form:
+    the rule counts ask for that form and the negation marking for the text as it is, and
+    the two share one computation.
+    """
+    if text.isascii():
+        spaced = text.translate(_ASCII_SPACES)
+        if "  " not in spaced:
+            return list(_single_spaced_spans(spaced))
     return [(start, end) for start, end, verdict in _pieces(text) if verdict]
+
+
+@lru_cache(maxsize=4096)
+def _single_spaced_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """`verdict_spans` of a single-spaced text, remembered for recent texts."""
+    return tuple((start, end) for start, end, verdict in _pieces(text) if verdict)
 
 
 def mask_verdicts(text: str) -> str:
@@ -400,12 +418,68 @@ class CharTfidf(TransformerMixin, BaseEstimator):
         self.__dict__.update(state, _rows={})
 
 
+# Token patterns whose tokens hold no space: an n-gram of the vocabulary splits into its tokens.
+_SPACELESS_TOKENS = (r"\S+", r"(?u)\b\w\w+\b")
+
+
+class NgramKeys:
+    """A word n-gram vocabulary as numbers: each token's number, and each n-gram's key (its
+    tokens' numbers as the digits of a number in base `base`, the number of tokens), sorted
+    with their columns per n. Lets a batch's n-grams be looked up as arrays."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        by_n: dict[int, tuple[list[list[str]], list[int]]] = {}
+        for term, column in vocabulary.items():
+            parts = term.split(" ")
+            terms, columns = by_n.setdefault(len(parts), ([], []))
+            terms.append(parts)
+            columns.append(column)
+        words = itertools.chain.from_iterable(t for terms, _ in by_n.values() for t in terms)
+        self.tokens = {token: k for k, token in enumerate(dict.fromkeys(words))}
+        self.base = len(self.tokens)
+        self.fits = self.base ** max(by_n, default=1) < 2 ** 63  # keys fit in int64
+        self.by_n: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for n, (terms, columns) in sorted(by_n.items()):
+            numbers = np.fromiter(map(self.tokens.__getitem__, itertools.chain.from_iterable(
+                terms)), dtype=np.int64, count=n * len(terms)).reshape(-1, n)
+            keys = numbers[:, 0].copy()
+            for j in range(1, n):
+                keys = keys * self.base + numbers[:, j]
+            order = np.argsort(keys)
+            self.by_n[n] = keys[order], np.asarray(columns, dtype=np.int64)[order]
+
+    def find(self, tokens: list[str], lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of each n-gram of the vocabulary in the documents whose tokens,
+        document after document, are `tokens` (`lengths` of them each)."""
+        numbers = np.fromiter(map(self.tokens.get, tokens, itertools.repeat(-1)),
+                              dtype=np.int64, count=len(tokens))
+        document = np.repeat(np.arange(len(lengths)), lengths)
+        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for n, (keys, cols) in self.by_n.items():
+            m = len(numbers) - n + 1  # n-grams starting at 0 .. m - 1
+            if m <= 0:
+                continue
+            key = numbers[:m].copy()
+            known = document[:m] == document[n - 1:]  # within one document
+            for j in range(n):
+                known &= numbers[j:j + m] >= 0
+                if j:
+                    key = key * self.base + numbers[j:j + m]
+            key = key[known]
+            at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+            hit = keys[at] == key
+            rows.append(document[:m][known][hit])
+            columns.append(cols[at[hit]])
+        return np.concatenate(rows), np.concatenate(columns)
+
+
 class WordTfidf(TfidfVectorizer):
     """`TfidfVectorizer` whose `transform` counts word n-grams faster: same matrix.
 
-    sklearn counts each n-gram with a dictionary update in Python; here a text's n-grams are
-    made with `map` and looked up with `map(vocabulary.get, ...)`, and a batch's counts are
-    summed by one sparse matrix construction. Other analyzers use sklearn's `transform`.
+    sklearn counts each n-gram with a dictionary update in Python; here each token is looked
+    up once (by string) and a batch's n-grams by number, as arrays (`NgramKeys`), and its
+    counts are summed by one sparse matrix construction. Analyzers other than the word one of
+    a token pattern with spaceless tokens use sklearn's `transform`.
     """
 
     @classmethod
@@ -413,10 +487,14 @@ class WordTfidf(TfidfVectorizer):
         """A WordTfidf with the fitted state of a TfidfVectorizer."""
         new = cls.__new__(cls)
         new.__dict__.update(fitted.__dict__)
+        spaceless = (new.analyzer == "word" and new.tokenizer is None
+                     and new.token_pattern in _SPACELESS_TOKENS)
+        keys = NgramKeys(new.vocabulary_) if spaceless else None
+        new.ngram_keys_ = keys if keys is not None and keys.fits else None
         return new
 
     def transform(self, raw_documents: Any) -> sp.csr_matrix:
-        if self.analyzer != "word" or isinstance(raw_documents, str):
+        if self.ngram_keys_ is None or isinstance(raw_documents, str):
             return super().transform(raw_documents)
         check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
         self._check_vocabulary()
@@ -427,31 +505,22 @@ class WordTfidf(TfidfVectorizer):
 
     def _counts(self, raw_documents: Iterable[Any]) -> sp.csr_matrix:
         """Word n-gram counts, as sklearn's `_count_vocab` (sorted indices, no zeros)."""
-        vocabulary = self.vocabulary_
         preprocess, tokenize = self.build_preprocessor(), self.build_tokenizer()
-        if self.tokenizer is None and self.token_pattern == r"\S+":
+        if self.token_pattern == r"\S+":
             tokenize = str.split  # the same tokens (the same whitespace), faster
         stop_words = self.get_stop_words()
-        low, high = self.ngram_range
-        grams: list[str] = []  # the batch's n-grams, document after document
-        ends = [0]
+        tokens: list[str] = []  # the batch's tokens, document after document
+        lengths = []
         for doc in raw_documents:
-            tokens = tokenize(preprocess(self.decode(doc)))
+            words = tokenize(preprocess(self.decode(doc)))
             if stop_words is not None:
-                tokens = [w for w in tokens if w not in stop_words]
-            if low == 1:
-                grams += tokens
-            for n in range(max(low, 2), high + 1):
-                grams += map(" ".join, zip(*(tokens[k:] for k in range(n))))
-            ends.append(len(grams))
-        found = np.fromiter(map(vocabulary.get, grams, itertools.repeat(-1)), dtype=np.int64,
-                            count=len(grams))
-        known = found >= 0
-        kept_before = np.concatenate([[0], np.cumsum(known)])  # known n-grams before each
-        counts = sp.csr_matrix(
-            (np.ones(int(kept_before[-1]), dtype=self.dtype), found[known], kept_before[ends]),
-            shape=(len(ends) - 1, len(vocabulary)))
-        counts.sum_duplicates()
+                words = [w for w in words if w not in stop_words]
+            tokens += words
+            lengths.append(len(words))
+        rows, columns = self.ngram_keys_.find(tokens, lengths)
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=self.dtype), (rows, columns)),
+                               shape=(len(lengths), len(self.vocabulary_)))
+        counts.sum_duplicates()  # sorted indices, as sklearn's
         return counts
 
 

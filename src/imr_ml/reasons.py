@@ -49,6 +49,7 @@ import contextlib
 import dataclasses
 import itertools
 import json
+import operator
 import re
 import warnings
 from bisect import bisect_left, bisect_right
@@ -60,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.attrs import IDS, LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
@@ -388,7 +390,7 @@ def _phrases(segment: list[dict[str, Any]],
         if size > limit:
             return None
         options.append(alts)
-    phrases = {tuple(w for part in combo for w in part) for combo in itertools.product(*options)}
+    phrases = set(map(tuple, map(itertools.chain.from_iterable, itertools.product(*options))))
     return None if () in phrases else sorted(phrases)
 
 
@@ -509,10 +511,10 @@ class _Compiled:
         sid, new = self._segment_id(json.dumps(["phrases", sorted(phrases)]))
         if new:
             key = self._nlp.vocab.strings.add(sid)
+            word_keys = {word: self._word_key(word) for phrase in phrases for word in phrase}
             for phrase in phrases:
                 children = self._trie
-                for word in phrase:
-                    word_key = self._word_key(word)
+                for word_key in map(word_keys.__getitem__, phrase):
                     node = children.get(word_key)
                     if node is None:
                         node = children[word_key] = ([], {})
@@ -562,30 +564,61 @@ class _Compiled:
                     tok[flags[spec[2]]] = spec[1] == "IN"
                 compiled.append(tok)
             self.matcher.add(sid, [compiled])
+        self.flags = frozenset(flags.values())
 
     @staticmethod
-    def _gap_ends(gaps: tuple[_Gap, ...], start: int, n: int, doc: Doc,
+    def _values(gap: _Gap, doc: Doc, values: dict[str, list[int]]) -> list[int] | None:
+        """The token values the gap tests (None: any token passes), made once per doc."""
+        attr = "ORTH" if gap.attr == "TEXT" else gap.attr
+        if attr and attr not in values:
+            values[attr] = doc.to_array(attr).tolist()
+        return values.get(attr)
+
+    @staticmethod
+    def _gap_stop(gap: _Gap, begin: int, stop: int, vals: list[int] | None) -> int:
+        """Where the gap beginning at token ``begin`` must end at the latest, ``stop`` or
+        before: at the first token failing its test."""
+        if vals is not None:
+            ids, negate = gap.ids, gap.negate
+            for q in range(begin, stop):
+                if (vals[q] in ids) == negate:
+                    return q
+        return stop
+
+    def _gap_ends(self, gaps: tuple[_Gap, ...], start: int, n: int, doc: Doc,
                   values: dict[str, list[int]]) -> list[int]:
         """Where gaps in a row that begin at token ``start`` may end (each token passes its
         gap's test)."""
         ends = [start]
         for gap in gaps:
-            attr = "ORTH" if gap.attr == "TEXT" else gap.attr
-            if attr and attr not in values:
-                values[attr] = doc.to_array(attr).tolist()
-            vals = values.get(attr)
-            low, high, ids, negate = gap.low, gap.high, gap.ids, gap.negate
+            vals = self._values(gap, doc, values)
             reached: set[int] = set()
             for begin in ends:
-                stop = n if high is None else min(n, begin + high)
-                if vals is not None:
-                    for q in range(begin, stop):  # the gap ends at the first token failing
-                        if (vals[q] in ids) == negate:
-                            stop = q
-                            break
-                reached.update(range(begin + low, stop + 1))
+                stop = n if gap.high is None else min(n, begin + gap.high)
+                reached.update(range(begin + gap.low, self._gap_stop(gap, begin, stop, vals) + 1))
             ends = sorted(reached)
         return ends
+
+    def _across_gap(self, frontier: list[tuple[int, int]], gap: _Gap,
+                    index: tuple[list[int], dict[int, list[int]]], n: int, doc: Doc,
+                    values: dict[str, list[int]]) -> list[tuple[int, int]]:
+        """The spans (start, end) that continue ``frontier`` spans across one gap with a
+        match of the next segment (its ascending starts, and each start's ends): as the
+        gap's ends would give them, but testing the gap's tokens only where such a match
+        starts within its reach."""
+        starts, ends_at = index
+        low, high = gap.low, gap.high
+        out = []
+        for s, e in frontier:
+            reach = n if high is None else min(n, e + high)
+            a = bisect_left(starts, e + low)
+            b = bisect_right(starts, reach, a)
+            if a == b:
+                continue
+            stop = self._gap_stop(gap, e, reach, self._values(gap, doc, values))
+            for q in starts[a:bisect_right(starts, stop, a, b)]:
+                out.extend((s, e2) for e2 in ends_at[q])
+        return out
 
     def _segment_matches(self, doc: Doc, lower: list[int]) -> dict[int, list[tuple[int, int]]]:
         """(start, end) of every match of each segment (by key), as spaCy's PhraseMatcher
@@ -613,7 +646,7 @@ class _Compiled:
         # the chains all of whose segments matched, in order
         chains = sorted(entry for key in found for entry in self._by_first.get(key, ())
                         if all(map(found.__contains__, entry[2])))
-        by_start: dict[int, dict[int, list[int]]] = {}
+        by_start: dict[int, tuple[list[int], dict[int, list[int]]]] = {}
         values: dict[str, list[int]] = {"LOWER": lower}
         n = len(doc)
         per_rule: dict[str, set[tuple[int, int]]] = {}
@@ -624,11 +657,14 @@ class _Compiled:
                     index: dict[int, list[int]] = {}
                     for s, e in found[part]:
                         index.setdefault(s, []).append(e)
-                    by_start[part] = index
-                starts = by_start[part]
-                frontier = [(s, e2) for s, e in frontier
-                            for q in self._gap_ends(gap, e, n, doc, values)
-                            for e2 in starts.get(q, ())]
+                    by_start[part] = sorted(index), index
+                if len(gap) == 1:
+                    frontier = self._across_gap(frontier, gap[0], by_start[part], n, doc, values)
+                else:
+                    ends_at = by_start[part][1]
+                    frontier = [(s, e2) for s, e in frontier
+                                for q in self._gap_ends(gap, e, n, doc, values)
+                                for e2 in ends_at.get(q, ())]
                 if not frontier:
                     break
             if frontier and chain.tail:
@@ -729,6 +765,13 @@ class ReasonLabeller:
         self._rules: dict[str, Rule] = dict(self.patterns.rules)
         self._order = {rid: i for i, rid in enumerate(self._rules)}
         self._compiled = _Compiled(self.nlp, self.patterns)
+        # New words' lexemes get only the attributes the rules read (LOWER, the compiled
+        # flags, any other the patterns name): the rest took a third of the tokenising.
+        read = {IDS[key.upper()] for pats in self.patterns.token_patterns.values()
+                for pat in pats for tok in pat for key in tok if key.upper() in IDS}
+        vocab = self.nlp.vocab
+        vocab.lex_attr_getters = {attr: get for attr, get in vocab.lex_attr_getters.items()
+                                  if attr in read | {LOWER} | self._compiled.flags}
 
     # ----------------------------------------------------------------- public API
     def label(self, rationale: str, fallback: str | None = None) -> list[str]:
@@ -743,25 +786,22 @@ class ReasonLabeller:
         """Number of surviving pattern matches per label (all labels, 0 when none)."""
         return self._counts(self._hits(self._doc(rationale)))
 
-    def label_many(self, rationales: Iterable[str], batch_size: int = 256,
+    def label_many(self, rationales: Iterable[str],
                    fallback: str | None = None) -> list[list[str]]:
-        """:meth:`label` for many rationales, streamed through ``nlp.pipe``."""
+        """:meth:`label` for many rationales, streamed."""
         return [self._labels_from_counts(c, fallback)
-                for c in self.match_counts_many(rationales, batch_size)]
+                for c in self.match_counts_many(rationales)]
 
-    def match_counts_many(self, rationales: Iterable[str],
-                          batch_size: int = 256) -> list[dict[str, int]]:
+    def match_counts_many(self, rationales: Iterable[str]) -> list[dict[str, int]]:
         """:meth:`match_counts` for many rationales (rule-match features for a model)."""
-        return [self._counts(hits) for hits in self._hits_many(rationales, batch_size)]
+        return [self._counts(hits) for hits in self._hits_many(rationales)]
 
-    def count_many(self, rationales: Iterable[str], batch_size: int = 256) -> list[list[int]]:
+    def count_many(self, rationales: Iterable[str]) -> list[list[int]]:
         """Match counts as rows in ``self.labels`` order (an n x len(labels) feature matrix)."""
-        return [self._row(self._counts(hits))
-                for hits in self._hits_many(rationales, batch_size)]
+        return [self._row(self._counts(hits)) for hits in self._hits_many(rationales)]
 
     def count_many_leaving_out(
         self, rationales: Iterable[str], leave_out: Callable[[str], Sequence[tuple[int, int]]],
-        batch_size: int = 256,
     ) -> tuple[list[list[int]], list[list[int]]]:
         """:meth:`count_many` of the rationales, and of them without some stretches.
 
@@ -771,7 +811,7 @@ class ReasonLabeller:
         one matching pass serve both.
         """
         full, reduced = [], []
-        for text, doc in self._docs(rationales, batch_size):
+        for text, doc in self._docs(rationales):
             matches = self._compiled(doc) if len(doc) else []
             units: dict[str, list[int]] = {}
             full.append(self._row(self._counts(self._hits(doc, matches=matches, units=units))))
@@ -784,11 +824,10 @@ class ReasonLabeller:
         """Rules baseline for the decision: True when any non-verdict denial pattern fires."""
         return self._denies(self._hits(self._doc(rationale_masked), with_verdict=False))
 
-    def predicts_upheld_many(self, rationales_masked: Iterable[str],
-                             batch_size: int = 256) -> list[bool]:
+    def predicts_upheld_many(self, rationales_masked: Iterable[str]) -> list[bool]:
         """:meth:`predicts_upheld` for many masked rationales."""
         return [self._denies(hits) for hits in
-                self._hits_many(rationales_masked, batch_size, with_verdict=False)]
+                self._hits_many(rationales_masked, with_verdict=False)]
 
     def explain(self, rationale: str, include_suppressed: bool = False) -> list[dict[str, Any]]:
         """The matches behind :meth:`label`, for a person checking the labels.
@@ -816,24 +855,24 @@ class ReasonLabeller:
     def _doc(self, rationale: str) -> Doc:
         return self.nlp(_collapse(rationale if isinstance(rationale, str) else ""))
 
-    def _docs(self, rationales: Iterable[str], batch_size: int) -> Iterator[tuple[str, Doc]]:
-        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text).
+    def _docs(self, rationales: Iterable[str]) -> Iterator[tuple[str, Doc]]:
+        """(normalised text, its Doc) of each rationale (Doc.text would rebuild the text),
+        from `make_doc`: the pipeline is the tokenizer alone, which `nlp.pipe` only wraps.
 
         Words seen stay in the vocabulary, where the tokenizer finds them ready (2-3x faster
         than tokenising them anew), until it holds `max_strings`; from then on each call
         runs in a spaCy memory zone, so a long stream's rare words do not pile up. The Docs
         must not outlive the iteration.
         """
-        texts = ((text, text) for text in (_collapse(r if isinstance(r, str) else "")
-                                           for r in rationales))
         full = len(self.nlp.vocab.strings) >= self.max_strings
         with self.nlp.memory_zone() if full else contextlib.nullcontext():
-            for doc, text in self.nlp.pipe(texts, batch_size=batch_size, as_tuples=True):
-                yield text, doc
+            for rationale in rationales:
+                text = _collapse(rationale if isinstance(rationale, str) else "")
+                yield text, self.nlp.make_doc(text)
 
-    def _hits_many(self, rationales: Iterable[str], batch_size: int,
+    def _hits_many(self, rationales: Iterable[str],
                    with_verdict: bool = True) -> Iterator[list[_Hit]]:
-        for _, doc in self._docs(rationales, batch_size):
+        for _, doc in self._docs(rationales):
             yield self._hits(doc, with_verdict=with_verdict)
 
     def _row(self, counts: dict[str, int]) -> list[int]:
@@ -845,15 +884,14 @@ class ReasonLabeller:
         A unit begins after a run of end tokens, and at a start word (not the first token).
         """
         ends, starts = self._units[unit]
-        ids: list[int] = []
-        current, after_end = 0, False
-        for word in doc.to_array("LOWER").tolist():
-            is_end = word in ends
-            if ids and ((after_end and not is_end) or word in starts):
-                current += 1
-            ids.append(current)
-            after_end = is_end
-        return ids
+        words = doc.to_array("LOWER").tolist()
+        if not words:
+            return []
+        is_end = list(map(ends.__contains__, words))
+        # a token begins a unit where an end run stops before it (True > False) or it starts one
+        begins = map(operator.or_, map(operator.gt, is_end, is_end[1:]),
+                     map(starts.__contains__, words[1:]))
+        return list(itertools.accumulate(begins, initial=0))
 
     def _labels_from_counts(self, counts: dict[str, int], fallback: str | None) -> list[str]:
         found = [lab for lab in self.labels if counts.get(lab, 0) > 0]
