@@ -30,6 +30,7 @@ def _one_line_error(capsys, *words: str) -> None:
     (["explain", "--text", "x", "--model", "nowhere"], ["nowhere"]),
     (["explain", "--text", " "], ["--text is empty"]),
     (["segment", str(SAMPLES), "--out", "items.csv"], ["items.csv", ".jsonl"]),
+    (["label", str(SAMPLES), "--out", "labels.csv"], ["labels.csv", ".jsonl"]),
     (["segment", str(SAMPLES), "--out", "/proc/items.jsonl"], ["/proc/items.jsonl"]),
 ])
 def test_user_mistakes_give_one_line_and_exit_2(argv, words, capsys):

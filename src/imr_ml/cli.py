@@ -15,7 +15,7 @@ from tqdm import tqdm
 from imr_ml.errors import ImrMlError
 from imr_ml.items import Row, segment_letters
 from imr_ml.letters import DEFAULT_MAX_BYTES
-from imr_ml.output import TableError, write_jsonl
+from imr_ml.output import write_jsonl
 
 if TYPE_CHECKING:
     from imr_ml.output import TableWriter
@@ -35,8 +35,6 @@ def _progress_rows(args: argparse.Namespace, counts: Counter[str]) -> Iterator[R
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    if args.out not in (None, "-") and Path(args.out).suffix.lower() != ".jsonl":
-        raise TableError(f"{args.out}: segment writes JSON lines; name the file .jsonl")
     counts: Counter[str] = Counter()
     write_jsonl(_progress_rows(args, counts), args.out)
     letters = counts["ok"] + counts["no_items"] + counts["error"]

@@ -77,7 +77,8 @@ def atomic_text(path: str | Path) -> Iterator[IO[str]]:
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path | None) -> int:
-    """Stream rows as JSON lines to `path` (atomically) or to stdout; returns the count."""
+    """Stream rows as JSON lines to `path` (atomically) or to stdout; returns the count.
+    A `path` not named .jsonl is refused (TableError) before any row is made."""
     def dump(handle: IO[str]) -> int:
         count = 0
         for row in rows:
@@ -87,12 +88,14 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path | None) -> int:
 
     if path is None or str(path) == "-":
         return dump(sys.stdout)
+    if Path(path).suffix.lower() != ".jsonl":
+        raise TableError(f"{path}: this writes JSON lines; name the file .jsonl")
     with atomic_text(path) as handle:
         return dump(handle)
 
 
 def table_format(path: str | Path) -> str:
-    """The format (extension) of a table file, or ValueError naming the ones supported."""
+    """The format (extension) of a table file, or TableError naming the ones supported."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise TableError(f"{path}: unsupported table format {suffix or '(none)'!r}; "
