@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from unittest.mock import patch
 
 from imr_ml.model import ImrClassifier, ModelLoadError
 
 LATEST = Path("models") / "LATEST"
 MLFLOW_SCHEMES = ("runs:/", "models:/", "mlflow-artifacts:/")
+_PROGRESS_BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 
 
 def remember_latest(folder: Path) -> None:
@@ -55,9 +57,11 @@ def _download(uri: str, target: Path) -> Path:
     from imr_ml.train import tracking_uri
 
     mlflow.set_tracking_uri(tracking_uri())
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a second's work
+    quiet = {_PROGRESS_BAR: os.environ.get(_PROGRESS_BAR, "false")}  # a second's work
     try:
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target)))
+        with patch.dict(os.environ, quiet):
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri,
+                                                             dst_path=str(target)))
     except Exception as err:  # noqa: BLE001  (MLflow raises several unrelated types here)
         raise ModelLoadError(f"cannot fetch {uri} from {tracking_uri()}: {err}") from None
     found = [p.parent for p in local.rglob("metadata.json") if (p.parent / "model.joblib").is_file()]
