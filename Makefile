@@ -44,7 +44,7 @@ SYNTH_SEED ?= 0
 
 data: $(SYNTH)/labels.jsonl
 
-$(SYNTH)/labels.jsonl: $(RUN) $(wildcard src/imr_ml/synth/*.py)
+$(SYNTH)/labels.jsonl: $(RUN) $(wildcard src/imr_ml/corpus/synth/*.py)
 	$(BIN)/imr-ml synth --letters $(SYNTH_LETTERS) --seed $(SYNTH_SEED) --out $(SYNTH)
 
 samples: $(RUN)
@@ -57,10 +57,10 @@ ui: $(RUN)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db
 
 experiments: data
-	$(BIN)/python -m imr_ml.experiments experiments/*.yaml --out experiments/RESULTS.md
+	$(BIN)/python -m imr_ml.training.experiments experiments/*.yaml --out experiments/RESULTS.md
 
 select: data
-	$(BIN)/python -m imr_ml.experiments --select experiments/*.yaml --out experiments/SELECTION.md
+	$(BIN)/python -m imr_ml.training.experiments --select experiments/*.yaml --out experiments/SELECTION.md
 
 notebook: $(STAMP)
 	$(BIN)/jupyter lab notebooks/inspect_feature_weights.ipynb

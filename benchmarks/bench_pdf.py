@@ -19,6 +19,7 @@ import difflib
 import io
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,7 +30,9 @@ import pypdf
 import pypdfium2 as pdfium
 
 from imr_ml.letters import normalise
-from imr_ml.render import text_to_pdf
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from pdfs import text_to_pdf  # a test helper (tests/pdfs.py): needs the dev extra
 
 T = TypeVar("T")
 R = TypeVar("R")

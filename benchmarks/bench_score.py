@@ -23,8 +23,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from imr_ml.render import text_to_pdf
-from imr_ml.synth import generate
+from imr_ml.corpus.synth import generate
+from imr_ml.paths import LATEST
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from pdfs import text_to_pdf  # a test helper (tests/pdfs.py): needs the dev extra
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = "targets: >= 1,000 letters/s at 2 workers from text; >= 50 from PDF; RSS at --big " \
@@ -34,7 +37,7 @@ TARGETS = "targets: >= 1,000 letters/s at 2 workers from text; >= 50 from PDF; R
 RUN = """
 import json, resource, sys, time
 from imr_ml.cli import main
-import imr_ml.scoring
+import imr_ml.scoring.scorer
 start = time.perf_counter()
 code = main(sys.argv[1:])
 seconds = time.perf_counter() - start
@@ -57,17 +60,17 @@ def score(folder: Path, out: Path, workers: int, model: str) -> dict[str, float]
 
 def model_ref(corpus: Path, tmp: Path) -> str:
     """models/LATEST's model, or a small one fitted on the generated corpus."""
-    latest = REPO / "models" / "LATEST"
+    latest = LATEST
     if latest.is_file():
         return latest.read_text().strip()
-    from imr_ml.config import load_config
-    from imr_ml.model import ImrClassifier
-    from imr_ml.train import load_items
+    from imr_ml.model import persistence
+    from imr_ml.training.config import classifier, load_config
+    from imr_ml.training.data import load_items
 
     cfg = load_config(REPO / "configs" / "default.yaml", [
         f"data.corpora=[{{path: {corpus}, kind: synthetic}}]", "splits.cv_folds=0"])
     items, _ = load_items(cfg)
-    return str(ImrClassifier(cfg).fit(items).save(tmp / "model"))
+    return str(persistence.save(classifier(cfg).fit(items), tmp / "model"))
 
 
 def line(label: str, figures: dict[str, float]) -> str:

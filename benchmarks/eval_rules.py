@@ -1,4 +1,4 @@
-"""Evaluate the rule-based reason labeller (imr_ml.reasons) on the real letters of ../shared.
+"""Evaluate the rule-based reason labeller (imr_ml.corpus.rules) on the real letters of ../shared.
 
 For the upheld items of the 97 real letters, split by letter into DEV (even positions of the
 sorted letter ids) and EVAL (odd positions): per-label precision / recall / F1, micro-F1 over
@@ -25,7 +25,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from imr_ml.reasons import REASONS, REQUIRED_REASONS, ReasonLabeller
+from imr_ml.corpus.rules import ReasonLabeller
+from imr_ml.labels import REASONS, REQUIRED_REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared"
@@ -35,7 +36,7 @@ _VERDICT = re.compile(r"[^.]*\b(?:medically\s+)?(?:necessary|appropriate)\b[^.]*
 
 def load_items(shared: Path) -> list[dict]:
     """Segment the real letters and join the gold labels: one dict per item."""
-    from imr_ml.items import segment_letters
+    from imr_ml.segment.rows import segment_letters
 
     real = shared / "real"
     gold = {}

@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from imr_ml.render import text_to_pdf
+from pdfs import text_to_pdf
 
 PASSWORD = "secret"
 

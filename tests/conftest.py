@@ -12,7 +12,7 @@ REAL_LETTERS = REPO.parent / "shared" / "real" / "letters"
 
 
 def _rationales(folder: Path) -> list[str]:
-    from imr_ml.items import segment_letters
+    from imr_ml.segment.rows import segment_letters
 
     return [row["rationale"] for _, rows in segment_letters([folder]) for row in rows
             if row["status"] == "ok"]

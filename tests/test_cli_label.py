@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from imr_ml.cli import main
-from imr_ml.corpus import load_corpus
-from imr_ml.reasons import REASONS
+from imr_ml.corpus.table import load_corpus
+from imr_ml.labels import REASONS
 
 HERE = Path(__file__).parent
 

@@ -12,7 +12,7 @@ import pytest
 
 from badinputs import write_all
 from imr_ml.cli import main
-from imr_ml.items import COLUMNS
+from imr_ml.segment.rows import COLUMNS
 
 HERE = Path(__file__).parent
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_435950e687b08266.txt"

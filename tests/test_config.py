@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imr_ml.config import ConfigError, load_config
+from imr_ml.training.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "configs" / "default.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from imr_ml.corpus import ITEM_COLUMNS, CorpusError, load_corpus
+from imr_ml.corpus.table import ITEM_COLUMNS, CorpusError, load_corpus
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from imr_ml.cli import main
-from imr_ml.config import load_config
-from imr_ml.corpus import read_meta
-from imr_ml.splits import letter_styles
-from imr_ml.train import holdout_split, load_items
+from imr_ml.corpus.splits import letter_styles
+from imr_ml.corpus.table import read_meta
+from imr_ml.training.config import load_config
+from imr_ml.training.train import holdout_split, load_items
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from imr_ml.letter_context import LetterContext, surgery_positions
+from imr_ml.model.letter_context import LetterContext, surgery_positions
 
 
 def _letters(*letters: list[str]) -> pd.DataFrame:

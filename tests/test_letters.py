@@ -1,4 +1,4 @@
-"""Tests for imr_ml.letters (reading, decoding, normalising) and imr_ml.render."""
+"""Tests for imr_ml.letters (reading, decoding, normalising) and the PDF test helper (pdfs)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from imr_ml.letters import (
     normalise,
     read_letter,
 )
-from imr_ml.render import text_to_pdf
+from pdfs import text_to_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed" / "000_435950e687b08266.txt"

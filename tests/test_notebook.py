@@ -18,10 +18,10 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-from imr_ml.config import load_config
-from imr_ml.model import ImrClassifier
-from imr_ml.synth import generate
-from imr_ml.train import load_items
+from imr_ml.corpus.synth import generate
+from imr_ml.model import persistence
+from imr_ml.training.config import classifier, load_config
+from imr_ml.training.data import load_items
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "inspect_feature_weights.ipynb"
@@ -41,7 +41,7 @@ def test_notebook_runs_on_a_model_trained_here(tmp_path, monkeypatch):
     cfg = load_config(ROOT / "configs" / "default.yaml",
                       [f"data.corpora=[{{path: '{tmp_path / 'synth'}', kind: synthetic}}]"])
     items, _ = load_items(cfg, weak_labels=False)
-    ImrClassifier(cfg).fit(items).save(tmp_path / "model")
+    persistence.save(classifier(cfg).fit(items), tmp_path / "model")
 
     kernels = tmp_path / "jupyter" / "kernels" / "python3"
     kernels.mkdir(parents=True)

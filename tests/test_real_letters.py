@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imr_ml.items import segment_letters
+from imr_ml.segment.rows import segment_letters
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 pytestmark = pytest.mark.skipif(not (REAL / "labels.jsonl").exists(),

@@ -21,15 +21,16 @@ import pytest
 
 import imr_ml
 from badinputs import SMALL_LETTER, write_all
-from imr_ml import scoring
 from imr_ml.cli import main
-from imr_ml.config import load_config
-from imr_ml.items import segment_letters
-from imr_ml.model import ImrClassifier
-from imr_ml.output import partial_path, read_table
-from imr_ml.render import text_to_pdf
-from imr_ml.scoring import LIST_COLUMNS, Scorer, is_letter_start, load_model, tapered_chunks
-from imr_ml.train import load_items
+from imr_ml.model import persistence
+from imr_ml.scoring import workers
+from imr_ml.scoring.output import partial_path, read_table
+from imr_ml.scoring.scorer import LIST_COLUMNS, Scorer, is_letter_start, load_model
+from imr_ml.scoring.workers import tapered_chunks
+from imr_ml.segment.rows import segment_letters
+from imr_ml.training.config import classifier, load_config
+from imr_ml.training.data import load_items
+from pdfs import text_to_pdf
 from test_cli_segment import EXPECTED_ERRORS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,8 @@ def model_dir(tmp_path_factory) -> Path:
     items, _ = load_items(cfg, weak_labels=False)
     with warnings.catch_warnings():  # few items per class for calibration: expected here
         warnings.simplefilter("ignore", UserWarning)
-        model = ImrClassifier(cfg).fit(items)
-    return model.save(tmp_path_factory.mktemp("model") / "m")
+        model = classifier(cfg).fit(items)
+    return persistence.save(model, tmp_path_factory.mktemp("model") / "m")
 
 
 @pytest.fixture(scope="module")
@@ -126,15 +127,13 @@ def test_chunks_keep_order_and_taper_at_the_end(n):
 
 
 def test_slow_extraction_times_out_and_the_batch_goes_on(inputs, scorer, monkeypatch):
-    from imr_ml import scoring
-
     def slow(path, **kwargs):
         if path.suffix == ".pdf":
             time.sleep(5)
         return real(path, **kwargs)
 
-    real = scoring.read_letter
-    monkeypatch.setattr(scoring, "read_letter", slow)
+    real = workers.read_letter
+    monkeypatch.setattr(workers, "read_letter", slow)
     rows = list(scorer.score_letters([inputs / "good"], timeout=0.2))
     (pdf,) = [r for r in rows if r["source"].endswith(".pdf")]
     assert pdf["status"] == "error"
@@ -294,12 +293,12 @@ def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
     `predict_items` over the letter's items table."""
     from sklearn.linear_model import LogisticRegression
 
-    from imr_ml.letter_context import LetterContext, surgery_positions
+    from imr_ml.model.letter_context import LetterContext, surgery_positions
 
     scorer = load_model(str(model_dir))
-    scorer.model.letter_context = LetterContext()
-    scorer.model.letter_context.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
-    scorer.model.letter_context.model_.intercept_[:] = -20.0  # so that it lowers every service
+    scorer.model.letter_context_ = LetterContext()
+    scorer.model.letter_context_.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
+    scorer.model.letter_context_.model_.intercept_[:] = -20.0  # so that it lowers every service
     letters = [SAMPLES / "letters" / f"{name}.txt" for name in ("synth_000002", "synth_000001")]
     rows = list(scorer.score_letters(letters, workers=1))
     items = pd.DataFrame([r for _, rs in segment_letters(letters) for r in rs])
@@ -316,14 +315,14 @@ def test_scoring_reads_each_letters_items_together(model_dir, tmp_path):
 @pytest.mark.parametrize("poisons", [["numbered_2013.txt"], ["corrupt.pdf", "synth_000003.txt"]])
 def test_a_worker_that_dies_costs_one_error_row(inputs, scorer, monkeypatch, poisons):
     expected = list(scorer.score_letters([inputs], chunk_size=3))
-    parent, read = os.getpid(), scoring.read_with_timeout
+    parent, read = os.getpid(), workers.read_with_timeout
 
     def deadly(path, *args):  # forked workers inherit it; kill -9 themselves on a poison
         if path.name in poisons and os.getpid() != parent:
             os.kill(os.getpid(), signal.SIGKILL)
         return read(path, *args)
 
-    monkeypatch.setattr(scoring, "read_with_timeout", deadly)
+    monkeypatch.setattr(workers, "read_with_timeout", deadly)
     rows = list(scorer.score_letters([inputs], workers=2, chunk_size=3))
     assert not multiprocessing.active_children()
     died = [r for r in rows if Path(r["source"]).name in poisons]
@@ -348,11 +347,11 @@ DEADLINE = 60.0  # seconds; generous: the machine is shared
 STALLING_SCORE = """
 import os, signal, sys, time
 from pathlib import Path
-from imr_ml import scoring
 from imr_ml.cli import main
+from imr_ml.scoring import workers
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
-read, stall, marker = scoring.read_with_timeout, sys.argv[1], Path(sys.argv[2])
+read, stall, marker = workers.read_with_timeout, sys.argv[1], Path(sys.argv[2])
 
 def stalling(path, *args):
     if path.name == stall:
@@ -360,7 +359,7 @@ def stalling(path, *args):
         time.sleep(600)
     return read(path, *args)
 
-scoring.read_with_timeout = stalling
+workers.read_with_timeout = stalling
 raise SystemExit(main(sys.argv[3:]))
 """
 STALL = "numbered_2013.txt"  # a good letter after a few chunks of the `inputs` folder

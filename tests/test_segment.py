@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from imr_ml.engine import Engine
-from imr_ml.layouts import LAYOUTS
 from imr_ml.letters import read_letter
 from imr_ml.segment import SPANS_KEY, make_nlp
+from imr_ml.segment.layouts import LAYOUTS
+from imr_ml.segment.parser import Engine
 
 HERE = Path(__file__).parent
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_435950e687b08266.txt"

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imr_ml.metrics import (
+from imr_ml.corpus.splits import letter_folds, letter_split, phrasing_folds, style_holdout_split
+from imr_ml.model.metrics import (
     decision_counts,
     decision_macro_f1,
     decision_metrics,
@@ -16,7 +17,6 @@ from imr_ml.metrics import (
     reason_counts,
     reason_metrics,
 )
-from imr_ml.splits import letter_folds, letter_split, phrasing_folds, style_holdout_split
 
 
 def _items(n_letters: int = 30, per_letter: int = 3) -> pd.DataFrame:
@@ -170,7 +170,7 @@ def test_format_table_leaves_missing_metrics_blank():
 @pytest.mark.parametrize("seed", range(4))
 def test_tuned_threshold_is_the_lowest_best_by_decision_metrics(seed):
     """`_best_threshold`'s counting gives the threshold a scan with `decision_metrics` gives."""
-    from imr_ml.model import _best_threshold
+    from imr_ml.model.classifier import _best_threshold
 
     rng = np.random.default_rng(seed)
     y = rng.random(150) < 0.2
@@ -187,7 +187,7 @@ def test_tuned_threshold_is_the_lowest_best_by_decision_metrics(seed):
 
 
 def test_decision_cross_fit_folds_hold_both_classes():
-    from imr_ml.model import _two_class_folds
+    from imr_ml.model.classifier import _two_class_folds
 
     items = _items(30, 2).assign(style_family=lambda t: t["letter_id"].str[1:].astype(int) % 3)
     y = (np.arange(len(items)) % 5 == 0)  # overturned items in every family

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from imr_ml.items import segment_letters
-from imr_ml.synth import HARD_CASES, LAYOUTS, NoiseConfig, generate, make_letter
-from imr_ml.synth.catalogue import TREATMENTS
-from imr_ml.synth.phrasing import N_FAMILIES, REASONS, STYLES, family_of, styles_of
+from imr_ml.corpus.synth import HARD_CASES, LAYOUTS, NoiseConfig, generate, make_letter
+from imr_ml.corpus.synth.catalogue import TREATMENTS
+from imr_ml.corpus.synth.phrasing import N_FAMILIES, STYLES, family_of, styles_of
+from imr_ml.labels import REASONS
+from imr_ml.segment.rows import segment_letters
 
 N_LETTERS = 1000
 SPACE = re.compile(r"\s+")

@@ -14,12 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imr_ml.config import load_config
-from imr_ml.model import METADATA_FILE, MODEL_FILE, ModelLoadError, sha256_of
-from imr_ml.registry import load_classifier
-from imr_ml.synth import generate
-from imr_ml.tracking import INPUT_EXAMPLE, pyfunc_output
-from imr_ml.train import load_items, train
+from imr_ml.corpus.synth import generate
+from imr_ml.errors import ModelLoadError
+from imr_ml.model.classifier import ImrClassifier
+from imr_ml.model.persistence import METADATA_FILE, MODEL_FILE, sha256_of
+from imr_ml.store import load_classifier
+from imr_ml.training.config import classifier, load_config
+from imr_ml.training.data import load_items
+from imr_ml.training.tracking import INPUT_EXAMPLE, pyfunc_output
+from imr_ml.training.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,8 +88,8 @@ def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(
     folder = trained["cfg"].model.dir / "imr-classifier"
     items = trained["items"].head(40)
     local = load_classifier(str(folder)).predict_items(items)
-    assert load_classifier(None, pointer=folder.parent / "LATEST").metadata["sha256"]
-    run_id = load_classifier(str(folder)).metadata["mlflow_run_id"]
+    assert load_classifier(None, pointer=folder.parent / "LATEST").metadata_["sha256"]
+    run_id = load_classifier(str(folder)).metadata_["mlflow_run_id"]
     for uri in (f"runs:/{run_id}/model", "models:/imr-classifier@champion"):
         pd.testing.assert_frame_equal(load_classifier(uri).predict_items(items), local)
     assert set(local["decision_pred"]) <= {"upheld", "overturned"}
@@ -97,12 +100,12 @@ def test_model_loads_from_folder_and_mlflow_uris_and_predicts_identically(
 def test_pyfunc_carries_the_package_and_predicts_as_the_model(trained, tmp_path):
     mlflow.set_tracking_uri(trained["uri"])
     model = load_classifier(str(trained["cfg"].model.dir / "imr-classifier"))
-    uri = f"runs:/{model.metadata['mlflow_run_id']}/model"
+    uri = f"runs:/{model.metadata_['mlflow_run_id']}/model"
     items = trained["items"].head(20)[list(INPUT_EXAMPLE.columns)].reset_index(drop=True)
     pd.testing.assert_frame_equal(mlflow.pyfunc.load_model(uri).predict(items),
                                   pyfunc_output(model, items), check_dtype=False)
     local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(tmp_path)))
-    assert (local / "code" / "imr_ml" / "model.py").is_file()  # loads without imr-ml installed
+    assert (local / "code" / "imr_ml" / "model" / "classifier.py").is_file()  # loads without imr-ml installed
     pinned = (local / "requirements.txt").read_text()
     assert all(f"{name}==" in pinned for name in ("spacy", "scikit-learn", "pydantic", "pyarrow"))
 
@@ -135,7 +138,7 @@ def test_tampered_model_refuses_to_load(trained, tmp_path):
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda meta: "{not json", "not valid JSON"),
     (lambda meta: "[1, 2]", "a JSON object is expected"),
-    (lambda meta: json.dumps(meta | {"reasons": ["a", "b"]}), "lack the required"),
+    (lambda meta: json.dumps(meta | {"reasons": ["a", "b"]}), "the label set must include"),
     (lambda meta: json.dumps(meta | {"reasons": meta["reasons"][::-1]}), "but the model predicts"),
 ])
 def test_damaged_metadata_or_another_label_set_refuses_to_load(trained, tmp_path, edit, message):
@@ -147,14 +150,8 @@ def test_damaged_metadata_or_another_label_set_refuses_to_load(trained, tmp_path
         load_classifier(str(copy))
 
 
-def test_predict_letters_and_explanations_add_up(trained):
+def test_explanations_add_up_to_the_linear_score(trained):
     model = load_classifier(str(trained["cfg"].model.dir / "imr-classifier"))
-    letter = (trained["tmp"] / "synth" / "letters" / "synth_000001.txt").read_text()
-    rows = model.predict_letters([letter])
-    assert len(rows) >= 1 and set(rows["decision_pred"]) <= {"upheld", "overturned"}
-    assert set(rows["letter_index"]) == {0} and set(rows["status"]) == {"ok"}
-    (empty,) = model.predict_letters(["Dear Sir, thank you."]).to_dict("records")
-    assert empty["status"] == "no_items" and empty["letter_index"] == 0
     items = trained["items"].head(5)
     for explained, score in zip(model.explain(items), _decision_scores(model, items)):
         parts = explained["decision"]
@@ -162,9 +159,9 @@ def test_predict_letters_and_explanations_add_up(trained):
 
 
 def _decision_scores(model, items):
-    pipe = model.decision_pipeline
-    features = pipe.named_steps["features"].transform(model._inputs(items))
-    linear = model._linear_parts("decision")
+    pipe = model.decision_pipeline_
+    features = pipe.named_steps["features"].transform(model.input_table(items))
+    linear = model.linear_parts("decision")
     return features @ linear[1] + linear[2]
 
 
@@ -172,20 +169,18 @@ def test_fit_ignores_duplicate_row_labels(trained):
     items = trained["items"]
     doubled = pd.concat([items, items.assign(letter_id=items["letter_id"] + "_copy")])
     assert doubled.index.duplicated().any()
-    from imr_ml.model import ImrClassifier
 
-    model = ImrClassifier(trained["cfg"]).fit(doubled)
+    model = classifier(trained["cfg"]).fit(doubled)
     assert len(model.predict_items(doubled)) == len(doubled)
 
 
 def test_corpus_weights_reach_the_fit(trained):
-    from imr_ml.model import ImrClassifier
 
     items = trained["items"]
     assert (items["sample_weight"] == 1.0).all()  # the config's default weight
-    plain = ImrClassifier(trained["cfg"]).fit(items.drop(columns="sample_weight"))
-    unit = ImrClassifier(trained["cfg"]).fit(items)
-    heavy = ImrClassifier(trained["cfg"]).fit(
+    plain = classifier(trained["cfg"]).fit(items.drop(columns="sample_weight"))
+    unit = classifier(trained["cfg"]).fit(items)
+    heavy = classifier(trained["cfg"]).fit(
         items.assign(sample_weight=(items["item_index"] == 0) * 9.0 + 1.0))
     p = [m.predict_proba(items).to_numpy() for m in (plain, unit, heavy)]
     assert (p[0] == p[1]).all()
@@ -193,14 +188,13 @@ def test_corpus_weights_reach_the_fit(trained):
 
 
 def test_decision_calibrated_across_style_families(trained):
-    from imr_ml.model import ImrClassifier
 
     cfg = trained["cfg"]  # the default: decision_validation style
     assert cfg.splits.decision_validation == "style"
     items = trained["items"]
     assert items["style_family"].nunique() == 3
-    model = ImrClassifier(cfg).fit(items)
-    assert 0.0 < model.decision_threshold < 1.0
+    model = classifier(cfg).fit(items)
+    assert 0.0 < model.decision_threshold_ < 1.0
     p = model.predict_proba(items)["p_overturned"]
     assert p.between(0, 1).all() and p.nunique() > 10
     part = model.explain(items.head(3), top_k=1000)[0]["decision"]
@@ -211,8 +205,7 @@ def test_decision_calibrated_across_style_families(trained):
 def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatch):
     """With `threshold_corpus`, each fold of that corpus's letters is predicted by a decision
     model fitted and calibrated without them, and the threshold is the best on those."""
-    from imr_ml import model as model_module
-    from imr_ml.model import ImrClassifier
+    from imr_ml.model import classifier as model_module
 
     items = trained["items"].assign(corpus_kind="synthetic")
     items.loc[items["style_family"] == 1, "corpus_kind"] = "real"
@@ -222,9 +215,9 @@ def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatc
     fitted_on: list[set[str]] = []
     fit_decision = ImrClassifier._fit_decision
 
-    def spy(self, decision, train, validation):
+    def spy(self, decision, train, validation, readable):
         fitted_on.append(set(train["letter_id"]) | set(validation["letter_id"]))
-        return fit_decision(self, decision, train, validation)
+        return fit_decision(self, decision, train, validation, readable)
 
     tuned: list[tuple[np.ndarray, np.ndarray]] = []   # decision thresholds' (y, p)
     best = model_module._best_threshold
@@ -236,7 +229,7 @@ def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatc
 
     monkeypatch.setattr(ImrClassifier, "_fit_decision", spy)
     monkeypatch.setattr(model_module, "_best_threshold", record)
-    model = ImrClassifier(cfg).fit(items)
+    model = classifier(cfg).fit(items)
 
     real_letters = set(items.loc[items["corpus_kind"] == "real", "letter_id"])
     assert len(fitted_on) == 4 and fitted_on[-1] == set(items["letter_id"])  # final: last
@@ -246,16 +239,15 @@ def test_decision_threshold_from_cross_fitted_corpus_letters(trained, monkeypatc
     assert len(tuned) == 1   # the real letters' predictions alone set the threshold
     y, p = tuned[0]
     assert len(y) == (items["corpus_kind"] == "real").sum()
-    assert model.decision_threshold == best(y, p, True, 0.0)
+    assert model.decision_threshold_ == best(y, p, True, 0.0)
 
 
 def test_threshold_corpus_weight_chosen_on_the_cross_fitted_predictions(trained, monkeypatch):
     """Each weight of `threshold_corpus_weights` gets its own cross-fitted predictions (the
     corpus's training items weighted so); the weight whose best threshold scores the best
     macro-F1 is kept, with that threshold, for the final model."""
-    from imr_ml import model as model_module
-    from imr_ml.metrics import decision_metrics
-    from imr_ml.model import ImrClassifier
+    from imr_ml.model import classifier as model_module
+    from imr_ml.model.metrics import decision_metrics
 
     items = trained["items"].assign(corpus_kind="synthetic")
     items.loc[items["style_family"] == 1, "corpus_kind"] = "real"
@@ -265,11 +257,11 @@ def test_threshold_corpus_weight_chosen_on_the_cross_fitted_predictions(trained,
     weights_seen: list[tuple[set[float], set[float]]] = []   # (real, other) training weights
     fit_decision = ImrClassifier._fit_decision
 
-    def spy(self, decision, train, validation):
+    def spy(self, decision, train, validation, readable):
         real = (train["corpus_kind"] == "real").to_numpy()
         w = model_module._weights(train)
         weights_seen.append((set(w[real]), set(w[~real])))
-        return fit_decision(self, decision, train, validation)
+        return fit_decision(self, decision, train, validation, readable)
 
     tuned: list[tuple[np.ndarray, np.ndarray, float]] = []
     best = model_module._best_threshold
@@ -282,17 +274,17 @@ def test_threshold_corpus_weight_chosen_on_the_cross_fitted_predictions(trained,
 
     monkeypatch.setattr(ImrClassifier, "_fit_decision", spy)
     monkeypatch.setattr(model_module, "_best_threshold", record)
-    model = ImrClassifier(cfg).fit(items)
+    model = classifier(cfg).fit(items)
 
     assert [real for real, _ in weights_seen] == [{1.0}] * 3 + [{8.0}] * 3 + [
-        {model.threshold_corpus_weight}]
+        {model.threshold_corpus_weight_}]
     assert all(other == {1.0} for _, other in weights_seen)
     scores = [decision_metrics(np.where(y, "overturned", "upheld"),
                                np.where(p >= t, "overturned", "upheld"))["macro_f1"]
               for y, p, t in tuned]
     chosen = int(np.argmax(scores))  # the first of equals
-    assert model.threshold_corpus_weight == [1.0, 8.0][chosen]
-    assert model.decision_threshold == tuned[chosen][2]
+    assert model.threshold_corpus_weight_ == [1.0, 8.0][chosen]
+    assert model.decision_threshold_ == tuned[chosen][2]
 
 
 def test_threshold_corpus_weights_need_a_threshold_corpus():
@@ -342,7 +334,7 @@ def test_explain_command_on_letters_and_on_text(trained, tmp_path, capsys):
 
 
 def test_selection_run_never_sees_the_test_family(trained, tmp_path, monkeypatch):
-    from imr_ml import experiments
+    from imr_ml.training import experiments
 
     config = tmp_path / "tiny.yaml"
     config.write_text(
@@ -350,13 +342,13 @@ def test_selection_run_never_sees_the_test_family(trained, tmp_path, monkeypatch
         f"data: {{corpora: [{{path: {trained['tmp'] / 'synth'}, kind: synthetic}}]}}\n"
         f"model: {{dir: {tmp_path / 'models'}}}\n")
     seen: list[pd.DataFrame] = []
-    real_fit = experiments.train.__globals__["ImrClassifier"].fit
+    real_fit = ImrClassifier.fit
 
     def spy(self, items):
         seen.append(items)
         return real_fit(self, items)
 
-    monkeypatch.setattr(experiments.train.__globals__["ImrClassifier"], "fit", spy)
+    monkeypatch.setattr(ImrClassifier, "fit", spy)
     out = tmp_path / "SELECTION.md"
     assert experiments.main(["--select", str(config), "--out", str(out)]) == 0
     assert "tiny [validation]" in out.read_text() and "real" not in out.read_text()
@@ -371,9 +363,8 @@ def test_letter_context_fitted_on_held_out_predictions_rescores_only_services(tr
     associated services only; switched off, there is none."""
     from sklearn.linear_model import LogisticRegression
 
-    from imr_ml.letter_context import LetterContext, surgery_positions
-    from imr_ml.model import ImrClassifier
-    from imr_ml.splits import letter_split
+    from imr_ml.corpus.splits import letter_split
+    from imr_ml.model.letter_context import LetterContext, surgery_positions
 
     items, cfg = trained["items"], trained["cfg"]
     seen: list[set[str]] = []
@@ -381,20 +372,20 @@ def test_letter_context_fitted_on_held_out_predictions_rescores_only_services(tr
     monkeypatch.setattr(LetterContext, "fit", lambda self, part, *a, **k: (
         seen.append(set(part["letter_id"])), fit(self, part, *a, **k))[1])
     assert cfg.splits.decision_validation == "style"
-    model = ImrClassifier(cfg).fit(items)
+    model = classifier(cfg).fit(items)
     by_letter = cfg.model_copy(update={"splits": cfg.splits.model_copy(
         update={"decision_validation": "letter"})})
-    ImrClassifier(by_letter).fit(items)
+    classifier(by_letter).fit(items)
     split = letter_split(items.reset_index(drop=True), cfg.splits.validation_size, cfg.seed)
     assert seen == [set(items["letter_id"]), set(items["letter_id"].iloc[split.test])]
 
-    off = ImrClassifier(cfg.model_copy(update={"models": cfg.models.model_copy(
+    off = classifier(cfg.model_copy(update={"models": cfg.models.model_copy(
         update={"letter_context": False})})).fit(items)
-    assert off.letter_context is None
+    assert off.letter_context_ is None
     services = surgery_positions(items) >= 0
     assert services.any() and not services.all()
-    model.letter_context.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
-    model.letter_context.model_.intercept_[:] = -20.0  # so that it lowers every service
+    model.letter_context_.model_ = LogisticRegression().fit([[-1, -1], [1, 1]], [0, 1])
+    model.letter_context_.model_.intercept_[:] = -20.0  # so that it lowers every service
     p, q = (m.predict_proba(items)["p_overturned"].to_numpy() for m in (model, off))
     assert np.array_equal(p[~services], q[~services])
     assert not np.allclose(p[services], q[services])
@@ -405,12 +396,11 @@ def test_letter_context_fitted_on_held_out_predictions_rescores_only_services(tr
 def test_an_item_with_nothing_to_read_gets_the_prior(trained):
     """A rationale with nothing left once its verdict is masked is not evidence either way:
     P(overturned) is the training items' share of overturns, not an intercept artefact."""
-    from imr_ml.model import ImrClassifier
 
     items = trained["items"]
-    model = ImrClassifier(trained["cfg"]).fit(items)
+    model = classifier(trained["cfg"]).fit(items)
     prior = (items["decision"] == "overturned").mean()
-    assert model.empty_reasoning_p == pytest.approx(prior)
+    assert model.empty_reasoning_p_ == pytest.approx(prior)
     table = pd.DataFrame({"rationale": ["", "Therefore, the request is not medically necessary.",
                                         items["rationale"].iloc[0]],
                           "item_text": ["Lumbar support brace"] * 3})
@@ -418,4 +408,4 @@ def test_an_item_with_nothing_to_read_gets_the_prior(trained):
     assert p[:2] == pytest.approx([prior, prior])
     assert p[2] != pytest.approx(prior)
     assert model.predict_items(table)["decision_pred"].iloc[0] == (
-        "overturned" if prior >= model.decision_threshold else "upheld")
+        "overturned" if prior >= model.decision_threshold_ else "upheld")

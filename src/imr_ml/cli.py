@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from imr_ml.errors import ImrMlError
-from imr_ml.items import Row, segment_letters
 from imr_ml.letters import DEFAULT_MAX_BYTES
-from imr_ml.output import write_jsonl
+from imr_ml.paths import DEFAULT_CONFIG
+from imr_ml.scoring.output import write_jsonl
+from imr_ml.segment.rows import Row, segment_letters
 
 if TYPE_CHECKING:
-    from imr_ml.output import TableWriter
-    from imr_ml.scoring import Scorer, Summary
+    from imr_ml.scoring.output import TableWriter
+    from imr_ml.scoring.scorer import Scorer, Summary
 
 
 def _progress_rows(args: argparse.Namespace, counts: Counter[str]) -> Iterator[Row]:
@@ -48,8 +49,8 @@ def cmd_segment(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from imr_ml.config import load_config
-    from imr_ml.train import train
+    from imr_ml.training.config import load_config
+    from imr_ml.training.train import train
 
     cfg = load_config(args.config, args.set)
     train(cfg)
@@ -57,8 +58,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from imr_ml.config import load_config
-    from imr_ml.evaluate import evaluate_corpus
+    from imr_ml.training.config import load_config
+    from imr_ml.training.evaluate import evaluate_corpus
 
     evaluate_corpus([Path(d) for d in args.data], load_config(args.config),
                     model_ref=args.model, baseline=args.baseline, split=args.split,
@@ -67,7 +68,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
-    from imr_ml.synth import generate
+    from imr_ml.corpus.synth import generate
 
     summary = generate(args.letters, args.seed, Path(args.out), progress=not args.quiet)
     print(f"wrote {summary['letters']} letters, {summary['items']} items to {args.out}",
@@ -78,8 +79,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from imr_ml.explain import describe, explained_items
-    from imr_ml.registry import load_classifier
+    from imr_ml.model.explain import describe, explained_items
+    from imr_ml.store import load_classifier
 
     if bool(args.paths) == (args.text is not None):
         return _usage_error(args, "give letter PATHs or --text, not both or neither")
@@ -106,7 +107,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from imr_ml.weak_labels import weak_label_rows
+    from imr_ml.corpus.weak_labels import weak_label_rows
 
     counts: Counter[str] = Counter()
     write_jsonl(weak_label_rows(_progress_rows(args, counts)), args.out)
@@ -121,8 +122,8 @@ def _run_scoring(
 ) -> Callable[[argparse.Namespace], int]:
     """A scoring command, its output file checked before the model is loaded."""
     def run(args: argparse.Namespace) -> int:
-        from imr_ml.output import table_format, writable
-        from imr_ml.scoring import load_model
+        from imr_ml.scoring.output import table_format, writable
+        from imr_ml.scoring.scorer import load_model
 
         table_format(writable(args.out))
         return command(args, load_model(args.model, explain_top_k=args.explain))
@@ -176,8 +177,8 @@ def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
     import signal
     from contextlib import closing
 
-    from imr_ml.output import TableWriter, partial_path, resume_journal
-    from imr_ml.scoring import DEFAULT_TIMEOUT, Summary, is_letter_start
+    from imr_ml.scoring.output import TableWriter, partial_path, resume_journal
+    from imr_ml.scoring.scorer import DEFAULT_TIMEOUT, Summary, is_letter_start
 
     summary = Summary()
     done = (resume_journal(args.out, "source", lambda row: summary.add(row, is_letter_start(row)))
@@ -199,8 +200,8 @@ def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
 
 @_run_scoring
 def cmd_score_table(args: argparse.Namespace, scorer: Scorer) -> int:
-    from imr_ml.output import TableWriter, read_table
-    from imr_ml.scoring import Summary
+    from imr_ml.scoring.output import TableWriter, read_table
+    from imr_ml.scoring.scorer import Summary
 
     table = read_table(args.file)
     for column in filter(None, (args.text_column, args.item_column)):
@@ -280,7 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     syn.set_defaults(func=cmd_synth)
 
     tra = sub.add_parser("train", help="train, evaluate and log one MLflow run")
-    tra.add_argument("--config", default="configs/default.yaml", help="config file")
+    tra.add_argument("--config", default=str(DEFAULT_CONFIG),
+                     help="config file (default: configs/default.yaml)")
     tra.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override one config key, e.g. --set models.decision.C=2")
     tra.set_defaults(func=cmd_train)
@@ -293,8 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="labelled corpus folder (letters + labels.jsonl); repeatable")
     eva.add_argument("--split", choices=["all", "style-holdout"], default="all",
                      help="score every letter, or the style-holdout test letters")
-    eva.add_argument("--config", default="configs/default.yaml",
-                     help="config giving the label set and split settings")
+    eva.add_argument("--config", default=str(DEFAULT_CONFIG),
+                     help="config giving the label set and split settings "
+                          "(default: configs/default.yaml)")
     eva.add_argument("--out", help="write the metrics as JSON here")
     eva.set_defaults(func=cmd_evaluate)
     sco = sub.add_parser("score", help="predict decisions and reasons for letters")

@@ -18,6 +18,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from imr_ml.errors import LetterError
+
 DEFAULT_MAX_BYTES = 2_000_000
 LETTER_SUFFIXES = (".txt", ".pdf")
 
@@ -30,19 +32,6 @@ class Letter:
     source: str
     text: str = field(repr=False)
     raw_text: str = field(repr=False)
-
-
-class LetterError(ValueError):
-    """A file that cannot be read as a letter; `problem` is a short machine-friendly kind."""
-
-    def __init__(self, source: str, problem: str, message: str) -> None:
-        super().__init__(f"{source}: {message}")
-        self.source = source
-        self.problem = problem
-        self.message = message
-
-    def __reduce__(self) -> tuple[type[LetterError], tuple[str, str, str]]:
-        return type(self), (self.source, self.problem, self.message)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,660 @@
+"""Phrasing styles of rationales, as data.
+
+A style is one way a reviewer argues a point. Its id is ``<kind>/<index>``; its family is
+``index % 3``. A letter draws every style it uses from one family (one reviewer writing the
+whole letter), so that a held-out family measures generalisation to unseen phrasing. The
+families share no template, only the medical content they cite (criteria, findings present
+or missing, quantities, prior benefit, from `imr_ml.corpus.synth.catalogue`): family 0 writes in the
+formal guideline-first register, family 1 in a long narrative register about the applicant
+and the attending provider, family 2 plainly and from the case. No family answers checklist
+questions or writes "criterion met": real reviewers argue in prose.
+
+Each style maps a *ground* to a sequence of steps; a step is a tuple of alternative templates
+(``""`` lets a step be skipped). Templates use the slot language of `imr_ml.corpus.synth.fill`.
+Kinds: the five reason labels (ground ``fail``; ``met`` is the same criterion found
+satisfied, used as a hard case inside a denial on another ground), ``other`` (one ground per
+kind of "other" reason), ``overturned`` (grounds ``indication``, ``fi``, ``quantity``,
+``surgery``), ``conclusion`` (``neg``, ``pos``; ``lead_neg``/``lead_pos`` verdict-first
+openings), ``recap`` and ``guideline`` (filler: the case, the guideline passage with its
+``caveat`` and ``unaddressed`` sentences) and ``closing`` (upheld: no exceptional factors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Steps = tuple[tuple[str, ...], ...]
+
+N_FAMILIES = 3
+
+
+@dataclass(frozen=True)
+class Style:
+    kind: str
+    index: int
+    grounds: dict[str, Steps]
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/{self.index}"
+
+    @property
+    def family(self) -> int:
+        return self.index % N_FAMILIES
+
+
+# Words a reviewer of each family reaches for: patient, records, provider, connectors.
+FAMILY_VOCAB: tuple[dict[str, tuple[str, ...]], ...] = (
+    {"pt": ("the patient", "the injured worker"),
+     "records": ("the submitted documentation", "the documentation submitted for review",
+                 "the clinical documentation"),
+     "prov": ("the treating physician", "the requesting physician"),
+     "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,")},
+    {"pt": ("the applicant", "the employee", "the injured worker"),
+     "records": ("the attending provider's progress notes", "the progress notes on file",
+                 "the treating provider's reports"),
+     "prov": ("the attending provider", "the primary treating provider"),
+     "also": ("Moreover,", "Similarly,", "It is further noted that", "Also,")},
+    {"pt": ("the claimant", "the patient", "this worker"),
+     "records": ("the medical records provided", "the records", "the clinical notes"),
+     "prov": ("the requesting provider", "the treating provider"),
+     "also": ("Also,", "Further,", "Besides this,", "In addition,")},
+)
+
+
+def _s(kind: str, index: int, **grounds: Steps) -> Style:
+    return Style(kind, index, grounds)
+
+
+# Family 0 argues guideline-first, in the formal register of most reviewers ("The guidelines
+# recommend ... However, there is a lack of documentation of ..."); family 1 in a long
+# narrative register about the applicant and the attending provider ("Here, however, the
+# attending provider's note made no mention of ..."); family 2 plainly and from the case
+# ("The claimant has ... The records do not show ..."). All three cite the same medical
+# content: criteria, findings present or missing, guideline quantities, prior benefit.
+STYLES: tuple[Style, ...] = (
+    # ================================ recap (filler) =====================================
+    _s("recap", 0, any=(
+        (("[Per|According to] {records}, {pt} is a {age}-year-old {sex} who sustained an "
+          "industrial injury on {doi}[ while {mechanism}|]."),
+         "{Pt} is a {age}-year-old {sex} with a date of injury of {doi}."),
+        ("[The diagnoses include|Current diagnoses include] {dx}.", ""),
+        ("[Treatment to date has included|Prior treatment has consisted of] {history}.", ""),
+    )),
+    _s("recap", 1, any=(
+        (("{Pt}, a {age}-year-old {occupation}, has [filed a claim for|alleged] an industrial "
+          "injury of {doi}[, reportedly sustained while {mechanism}|]."),),
+        (("On the {visit_date} office visit at issue, {pt} reported {complaint}[, rated "
+          "{pain}/10|][, and it was noted that {pt} {work}|]."),
+         ("The attending provider's {visit_date} progress note described {complaint}[ "
+          "despite earlier {history}|].")),
+    )),
+    _s("recap", 2, any=(
+        ("{Pt} is a {age}-year-old {sex} who was injured on {doi}[ while {mechanism}|].",
+         "This {age}-year-old {occupation} was injured at work on {doi}."),
+        ("[Diagnoses are|The diagnoses are] {dx}.", ""),
+        ("[Treatment has included|Treatments have included] {history}.", ""),
+    )),
+    _s("recap", 3, any=(
+        (("[The clinical information indicated|Per the most recent evaluation dated "
+          "{visit_date},] {pt} [presented with|complained of] {complaint}[ rated {pain}/10|]."),),
+        (("[The physical examination revealed|On examination there was] {exam}."), ""),
+        ("[The treatment plan was to request|The provider requested] authorization for {t}.",
+         ""),
+    )),
+    _s("recap", 4, any=(
+        (("The attending provider's [handwritten |]{visit_date} note [described|recounted] "
+          "{complaint} in {pt}, who {work}."),),
+        (("[Earlier care|Treatment over the course of the claim] [had included|had "
+          "comprised] {history}[, it was reported|]."), ""),
+        (("[An examination on that date was notable for|Examination on that date was "
+          "notable for] {exam}."), ""),
+    )),
+    _s("recap", 5, any=(
+        (("[In the case of this worker|Regarding this case], {pt} [has|reports] {complaint} "
+          "[since a {doi} injury|after a work injury on {doi}]."),),
+        ("The {visit_date} exam [shows|documented] {exam}.", ""),
+        ("{Pt} {work}.", ""),
+    )),
+    # ============================= guideline passage (filler) ============================
+    _s("guideline", 0, any=(
+        (("{Src} [recommend|support] {supports}."),
+         "[According to|Per] {src}, there is support for {supports}."),
+    ), caveat=(
+        ("The guidelines do not support {t} in the absence of {need}.",),
+    ), unaddressed=(
+        (("The CA MTUS does not address {t}, so the Official Disability Guidelines were "
+         "consulted."),),
+    )),
+    _s("guideline", 1, any=(
+        (("As noted in {src}, the guidelines [endorse|favor] {supports}."),
+         "{Src}, it is noted, [espouse|endorse] {supports}."),
+    ), caveat=(
+        ("{Src} [further note|also note] that {t} is not [recommended|indicated] absent {need}.",),
+    ), unaddressed=(
+        ("The MTUS does not address the topic of {t}, so the ODG position was adopted.",),
+    )),
+    _s("guideline", 2, any=(
+        ("{Src} [allow for|indicate] {supports}.",
+         "Per {src}, guidelines allow {supports}."),
+    ), caveat=(
+        ("{T} is not indicated without {need}.",),
+    ), unaddressed=(
+        ("The MTUS does not cover {t}.",),
+    )),
+    _s("guideline", 3, any=(
+        (("[With regard to|Regarding] the request for {t}, {src} [recommend|support] "
+          "{supports}."),
+         "{Src} [state|indicate] that there is support for {supports}."),
+    ), caveat=(
+        ("{Src} further state that {t} is not indicated unless there is {need}.",),
+    ), unaddressed=(
+        ("The MTUS and ACOEM guidelines do not [specifically |]address this request.",),
+    )),
+    _s("guideline", 4, any=(
+        (("The request in question [must be|was] weighed against {src}, which [endorse|"
+          "favor] {supports}."),
+         "{Src} [take the position|suggest] that {supports} [is|are] the appropriate course."),
+    ), caveat=(
+        ("[Conversely|By the same token], {t} is not endorsed in the absence of {need}.",),
+    ), unaddressed=(
+        ("As the MTUS is silent on {t}, the Official Disability Guidelines were invoked.",),
+    )),
+    _s("guideline", 5, any=(
+        ("Guidelines support {supports}.", "{Src} [allow|endorse] {supports}."),
+    ), caveat=(
+        ("Without {need}, guidelines do not support {t}.",),
+    ), unaddressed=(
+        ("{T} is not addressed by the MTUS, so ODG is used.",),
+    )),
+    # ============================== no_indication ========================================
+    _s("no_indication", 0, fail=(
+        (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there is|"
+          "in the presence of] {need}."), ""),
+        (("[However, there is a lack of documentation of|However, there is no documentation "
+          "of|In this case, there was no clear evidence of] {missing}."),
+         ("[However,|In this case,] {records} [does not establish|fails to document] "
+          "{missing}.")),
+        (("[?There is a lack of rationale provided by {prov} as to the need for {t} at this "
+          "time.]"), "[?The clinical indication for {t} has not been established.]"),
+    ), met=(
+        (("[Per|According to] {records}, {pt} [has|was noted to have] {found}, which meets "
+          "that criterion."),),
+    )),
+    _s("no_indication", 3, fail=(
+        (("[The guideline criteria for {t} include|Criteria for the use of {t} include] {need}"
+         "[ and {need2}|]."),),
+        (("[Per|Within] {records}, {pt} [presented with|was noted to have] {exam_brief}; "
+          "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
+         "There was no indication of {missing} [noted on examination|in the clinical notes]."),
+        ("[?There is also no documentation of {missing2}.]",),
+    ), met=(
+        ("The documentation does establish {found}.",),
+    )),
+    _s("no_indication", 1, fail=(
+        (("As noted in {src}, {t} [is reserved for|is indicated in] {need}."), ""),
+        (("Here, however, {records} made no mention of {missing}."),
+         ("Here, however, {prov} did not clearly describe {missing}[ on the {visit_date} "
+          "office visit at issue|].")),
+        (("[The request, thus, was at odds with|The request was, thus, not in accordance "
+          "with] the [guideline|MTUS] criteria for {t}."), ""),
+    ), met=(
+        ("It was acknowledged that {records} did describe {found}.",),
+    )),
+    _s("no_indication", 4, fail=(
+        (("The attending provider's {visit_date} note [described|documented] {exam_brief} "
+          "but made no mention of {missing}."),
+         "{Records} [described|documented] {exam_brief} but did not document {missing}."),
+        (("This was significant as {src} reserve {t} for {need}."), ""),
+        ("[?It was not clearly stated why {t} was being sought in the face of these findings.]",),
+    ), met=(
+        ("[Admittedly|To be fair], {records} did, in fact, describe {found}.",),
+    )),
+    _s("no_indication", 2, fail=(
+        (("[This request requires|{Src} require] {need}."), ""),
+        (("[Within the records provided|In this case], there is no [indication|evidence] of "
+          "{missing}."),
+         "The records do not show {missing}."),
+        ("[?Guidelines have not been met.]",),
+    ), met=(
+        ("The records do show {found}.",),
+    )),
+    _s("no_indication", 5, fail=(
+        ("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
+        ("The records contain no [mention|documentation] of {missing}.",
+         "No documentation of {missing} is found in the records."),
+        (("[Without this, the guideline criteria are not met|Without it, guidelines are not "
+         "satisfied]."), ""),
+    ), met=(
+        ("{Pt} does have {found}.",),
+    )),
+    # ========================= no_functional_improvement =================================
+    _s("no_functional_improvement", 0, fail=(
+        (("[Continued|Ongoing|Further] {t} [is|should be] [contingent upon|dependent on] "
+          "documented objective functional improvement [from|with] {fi_prior}."), ""),
+        (("[However, there is no documentation of|However, there is a lack of documentation "
+          "of] [quantified|measurable] [objective functional improvement|pain relief and "
+          "increased function][, such as improvement in {measure},|] [with|from] "
+          "{fi_prior}."),
+         ("There is no indication that {t} is improving {pt_poss} function[ or pain]"
+          "§fi_indication_wording§.")),
+    ), met=(
+        (("Objective functional improvement [with|from] {fi_prior} is documented: "
+          "{gain}."),),
+    )),
+    _s("no_functional_improvement", 3, fail=(
+        (("[The guidelines|{Src}] define functional improvement as [a clinically significant "
+          "improvement in activities of daily living or a reduction in work restrictions|"
+          "measurable gains in function with reduced dependence on medical care]."),),
+        (("[Per|According to] {records}, {pt} has [completed|undergone|been using] "
+          "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
+          "in {measure}|numerical pain relief or increased function]."),),
+    ), met=(
+        ("{Records} document {gain} with {fi_prior}, which meets that definition.",),
+    )),
+    _s("no_functional_improvement", 1, fail=(
+        (("{Pt} had, it was acknowledged, already received {fi_prior} [over the course of "
+          "the claim|through the date of the request]."),),
+        (("Here, however, the attending provider [failed to outline|did not outline] any "
+          "[meaningful|material] [improvement in function|functional improvement] achieved "
+          "as a result of the same."),
+         ("There was, moreover, no indication that {fi_prior} had improved {pt_poss} "
+          "function[ or reduced pain]§fi_indication_wording§.")),
+    ), met=(
+        ("{Pt} had, to be fair, reported {gain} with {fi_prior}.",),
+    )),
+    _s("no_functional_improvement", 4, fail=(
+        (("The fact that {pt} remained [off of work|on total temporary disability|on "
+          "restrictions] and continued to report {complaint} as of {visit_date}, despite "
+          "{fi_prior}, suggested a lack of functional improvement [as defined in the MTUS|"
+          "with the same]."),),
+        (("[Continuing|Ongoing usage of] {t} in the face of this lack of documented benefit "
+          "was, thus, not in keeping with the guidelines."), ""),
+    ), met=(
+        ("It was acknowledged that {fi_prior} had generated {gain}.",),
+    )),
+    _s("no_functional_improvement", 2, fail=(
+        ("{Pt} has [had|completed|been on] {fi_prior}.",),
+        (("There is no [documented|objective] [improvement|benefit] in {measure}."),
+         "The records do not show objective functional improvement from this."),
+        ("[?Without documented improvement, more of the same is not warranted.]",),
+    ), met=(
+        ("{Pt} has had {gain} with {fi_prior}.",),
+    )),
+    _s("no_functional_improvement", 5, fail=(
+        (("[It is noted|The records note] that {pt} has [undergone|used] {fi_prior} "
+          "[without documented benefit|with no documented objective improvement]."),
+         ("There is no indication that {fi_prior} has improved function[ or reduced pain]"
+          "§fi_indication_wording§.")),
+        (("Pain levels [are unchanged|have not improved] and there is no measurable gain in "
+         "{measure}."), ""),
+    ), met=(
+        ("[It is noted|The records note] that {fi_prior} has helped, with {gain}.",),
+    )),
+    # ========================= exceeds_guideline_quantity ================================
+    _s("exceeds_guideline_quantity", 0, fail=(
+        ("[The guidelines|{Src}] [recommend|support] {allowed}[ for {t}|].", ""),
+        (("The request for {requested}{excess_clause} [exceeds|is in excess of] [the "
+          "guideline recommendation|the recommended guidelines]{nomod}."),),
+    ), met=(
+        (("The [quantity|number] requested, {requested}, is within the guideline "
+          "recommendation of {allowed}§within_quantity§."),),
+    )),
+    _s("exceeds_guideline_quantity", 3, fail=(
+        (("The request for {requested}{excess_clause} exceeds [the recommended guidelines|"
+          "guideline recommendations]."),),
+        ("The guidelines [recommend|allow for] {allowed}.",),
+        (("[?There are no exceptional factors documented to support treatment beyond this "
+          "recommendation.]"),),
+    ), met=(
+        (("The request for {requested} does not exceed the guideline allowance of {allowed}"
+          "§within_quantity§."),),
+    )),
+    _s("exceeds_guideline_quantity", 1, fail=(
+        ("[As noted in|Per] {src}, the guideline position is {allowed}.", ""),
+        (("The request for {requested}{excess_clause}, thus, represented treatment in "
+          "excess of [the MTUS parameters|guideline parameters|that allowance]."),
+         ("Here, however, the request for {requested}{excess_clause} went beyond what the "
+          "[guidelines support|MTUS supports], namely {allowed}.")),
+    ), met=(
+        (("The {requested} sought was, it was acknowledged, in keeping with {allowed}"
+         "§within_quantity§."),),
+    )),
+    _s("exceeds_guideline_quantity", 4, fail=(
+        (("[Even if {t} were indicated|Were {t} otherwise appropriate], the {requested} at "
+          "issue{excess_clause} would [still exceed|represent treatment well in excess "
+          "of] what {src} support, namely {allowed}."),),
+        (("[?The attending provider did not outline any extenuating circumstances which would "
+         "support such a departure.]"),),
+    ), met=(
+        ("The amount sought, {requested}, did not exceed {allowed}§within_quantity§.",),
+    )),
+    _s("exceeds_guideline_quantity", 2, fail=(
+        ("{Src} [allow|recommend] {allowed}.", ""),
+        (("This request is for {requested}{excess_clause}, which [exceeds|is more than] "
+          "[that|the guideline amount|guidelines]."),),
+    ), met=(
+        ("The amount requested, {requested}, is within guidelines§within_quantity§.",),
+    )),
+    _s("exceeds_guideline_quantity", 5, fail=(
+        (("[Guidelines|{Src}] limit {t} to {allowed}, and the request for {requested}"
+          "{excess_clause} [exceeds this|goes beyond this]."),),
+        ("[?No reason to exceed guidelines is given.]",),
+    ), met=(
+        ("The amount requested ({requested}) is consistent with guidelines§within_quantity§.",),
+    )),
+    # ============================== not_recommended ======================================
+    _s("not_recommended", 0, fail=(
+        (("{Src} [state|indicate] that {nr_subject} is not recommended[, as {nr_why}|]."),
+         "[The guidelines|{Src}] do not recommend {nr_subject}[, as {nr_why}|]."),
+    )),
+    _s("not_recommended", 3, fail=(
+        (("[With regard to|Regarding] this request, {src} [indicate|state] that {nr_subject} "
+          "is not recommended."),),
+        ("[The guidelines note that|This is because] {nr_why}.", ""),
+    )),
+    _s("not_recommended", 1, fail=(
+        (("{Src} [take the position|note] that {nr_subject} is \"not recommended\"[, as "
+         "{nr_why}|]."),),
+    )),
+    _s("not_recommended", 4, fail=(
+        ("{Nr_subject}, per {src}, is not recommended[, as {nr_why}|].",
+         ("The request, moreover, [represented|amounted to] {nr_subject}, which {src} do "
+          "not endorse[, as {nr_why}|].")),
+    )),
+    _s("not_recommended", 2, fail=(
+        ("{Nr_subject} is not recommended by {src}.",),
+        ("[?{Nr_why}.]",),
+    )),
+    _s("not_recommended", 5, fail=(
+        (("[Guidelines|{Src}] [do not recommend|advise against] {nr_subject}[ because "
+          "{nr_why}|]."),
+         "{Nr_subject} is not a recommended treatment[; {nr_why}|]."),
+    )),
+    # ================================== other ============================================
+    _s("other", 0,
+       surgery_denied=(
+           (("As the requested surgical [procedure|intervention] is not supported, the "
+             "[associated|ancillary] [service|request] is [also not supported|likewise not "
+             "supported]."),),),
+       unspecified=(
+           (("The request [does not specify|failed to specify] [the quantity|the number of "
+             "sessions|the frequency and duration] requested, and [an open-ended request "
+             "cannot be supported|the guidelines do not support an open-ended request]."),),),
+       duplicate=(
+           (("[Per the documentation,|The documentation indicated that] {pt} had already been "
+             "approved for the same service[ on {ur_date}|]; this request would be "
+             "[duplicative|a duplicate]."),),),
+       retro_records=(
+           (("The documentation for the date of service, {dos}, was not provided for review, "
+             "and the retrospective request cannot be assessed."),),),
+       body_part=(
+           (("The request does not specify [which body part|the body region] is to be "
+             "treated[, and multiple body parts are involved|]."),),),
+       ),
+    _s("other", 3,
+       surgery_denied=(
+           (("The concurrent request for surgery [was|has been] found not to be supported; "
+             "therefore, the [associated|related] request is not supported either."),),),
+       unspecified=(
+           (("[Moreover,|However,] the request failed to provide [the quantity|the frequency "
+             "or duration|the number of sessions]."),),),
+       duplicate=(
+           (("The request is duplicative of [an earlier|a prior] authorization[ dated "
+            "{ur_date}|]."),),),
+       retro_records=(
+           (("There is no documentation for the date of service in question ({dos}) to "
+             "support the retrospective request."),),),
+       body_part=(
+           ("The request failed to specify the body part to be treated.",),),
+       ),
+    _s("other", 1,
+       surgery_denied=(
+           (("Since the primary surgical procedure was deemed not [supported|indicated], the "
+             "associated request was likewise not [supported|indicated]."),),),
+       unspecified=(
+           (("The request, as written, did not specify [a quantity|a duration|the number of "
+             "treatments], making it [open-ended|impossible to weigh against the "
+             "guidelines]."),),),
+       duplicate=(
+           (("It appeared, moreover, that the same {t} had already been [authorized|approved] "
+             "for the period in question, rendering the request duplicative."),),),
+       retro_records=(
+           (("The attending provider's note of {dos}, the date of service at issue, was not "
+             "incorporated into the IMR packet."),),),
+       body_part=(
+           (("The attending provider did not specify which body part the request was "
+             "intended to treat[, despite the applicant's multifocal complaints|]."),),),
+       ),
+    _s("other", 4,
+       surgery_denied=(
+           (("The surgery with which this service was associated was itself found not "
+             "supported, so there was no role for {t}."),),),
+       unspecified=(
+           (("The attending provider did not state [the quantity|the duration] of treatment "
+             "being sought."),),),
+       duplicate=(
+           (("The same service was, it was noted, [previously authorized|already approved]; "
+             "the request, thus, was [redundant|a duplicate]."),),),
+       retro_records=(
+           (("No records from the date of service, {dos}, were furnished, so the "
+             "retrospective request could not be evaluated."),),),
+       body_part=(
+           ("The body part for which the request was made was not stated.",),),
+       ),
+    _s("other", 2,
+       surgery_denied=(
+           ("The surgery is not supported, so this associated service is not needed.",
+            ("Since the surgery is not indicated, the [related|associated] service is not "
+            "indicated.")),),
+       unspecified=(
+           ("The quantity requested is not specified.",
+            "The request does not state how many [sessions|units] are being asked for."),),
+       duplicate=(
+           ("This is a duplicate of a request already [approved|authorized].",),),
+       retro_records=(
+           ("There are no records for the date of service {dos}.",),),
+       body_part=(
+           ("The body part is not specified in the request.",),),
+       ),
+    _s("other", 5,
+       surgery_denied=(
+           (("The associated surgery is not supported, and this service depends on "
+             "it."),),),
+       unspecified=(
+           ("No quantity or duration is given with the request.",),),
+       duplicate=(
+           (("The records show this was already authorized on {ur_date}, so the request is "
+            "[duplicative|redundant]."),),),
+       retro_records=(
+           ("Records from {dos}, the date of service, are not available.",),),
+       body_part=(
+           ("It is unclear which body part is being treated.",),),
+       ),
+    # ================================ overturned =========================================
+    _s("overturned", 0,
+       indication=(
+           (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there "
+             "is] {need}."), ""),
+           (("[In this case|Per the submitted documentation], {pt} [has|presented with] "
+             "{found}§criterion_met§."),),
+           ("[?The guideline criteria have been met.]",),),
+       fi=(
+           (("[{Src}|The guidelines] [recommend|support] continued {t} when there is "
+             "documented objective functional improvement."),),
+           (("[According to|Per] {records}, {pt} has had {gain} with "
+             "{fi_prior}§criterion_met§."),),),
+       quantity=(
+           (("The request for {requested} [is within|does not exceed] the guideline "
+             "recommendation of {allowed}§within_quantity§."),),),
+       surgery=(
+           (("The [concurrent|associated] surgical request is supported, and this service is "
+             "[a standard part of|appropriate as part of] [perioperative|postoperative] "
+             "care."),),),
+       ),
+    _s("overturned", 3,
+       indication=(
+           ("[The guideline criteria for {t} include|Criteria for {t} include] {need}.",),
+           (("[Per|Within] {records}, {pt} [presented with|was noted to have] "
+             "{found}§criterion_met§."),),
+           ("[Guidelines have been met|The criteria have been satisfied].", ""),),
+       fi=(
+           (("[Per|According to] {records}, {pt} has [completed|undergone] {fi_prior} with "
+             "{gain}§criterion_met§."),),
+           ("This constitutes objective functional improvement[ as defined by the guidelines|].",
+            ""),),
+       quantity=(
+           (("The {requested} requested [is within|falls within] the recommended "
+            "guidelines§within_quantity§."),),),
+       surgery=(
+           (("The concurrent request for surgery has been approved, and the requested "
+             "service is [appropriate|reasonable] in the postoperative setting."),),),
+       ),
+    _s("overturned", 1,
+       indication=(
+           ("Here, {records} [clearly described|documented] {found}§criterion_met§.",),
+           (("The request, thus, was in accordance with the [guideline|MTUS] criteria for "
+             "{t}."), ""),),
+       fi=(
+           (("{Pt} had, it was reported, achieved {gain} as a result of "
+             "{fi_prior}§criterion_met§."),),
+           (("This represents the requisite functional improvement needed to justify "
+             "continuation of the same."),),),
+       quantity=(
+           (("The {requested} sought [was|were], moreover, in keeping with {allowed}"
+            "§within_quantity§."),),),
+       surgery=(
+           (("Since the primary surgical procedure was deemed appropriate, the associated "
+             "request was likewise [appropriate|indicated]."),),),
+       ),
+    _s("overturned", 4,
+       indication=(
+           (("The attending provider's {visit_date} note [described|documented] "
+             "{found}§criterion_met§."),),
+           ("[?This was significant as {src} reserve {t} for {need}.]",),),
+       fi=(
+           (("The fact that {pt} had achieved {gain} with {fi_prior} suggested that the "
+             "treatment had been beneficial§criterion_met§."),),),
+       quantity=(
+           ("The amount sought, {requested}, was within {allowed}§within_quantity§.",),),
+       surgery=(
+           (("The surgery which this service supports was deemed appropriate, and the "
+             "ancillary request is likewise appropriate."),),),
+       ),
+    _s("overturned", 2,
+       indication=(
+           ("{Pt} has {found}§criterion_met§.",),
+           ("This [meets|satisfies] the guideline requirement of {need}.", ""),),
+       fi=(
+           ("{Pt} [has had|reports] {gain} [with|after] {fi_prior}§criterion_met§.",),
+           ("That is objective functional improvement.", ""),),
+       quantity=(
+           ("The number requested ({requested}) is within guidelines§within_quantity§.",),),
+       surgery=(
+           ("The surgery has been approved, so this associated service is appropriate.",),),
+       ),
+    _s("overturned", 5,
+       indication=(
+           (("[Regarding this case|In this case], the records show {found}"
+             "§criterion_met§."),),
+           ("[The criteria are met|Criteria are met here].", ""),),
+       fi=(
+           (("The records note that {pt} has improved with {fi_prior}, with "
+             "{gain}§criterion_met§."),),),
+       quantity=(
+           ("{Requested} is within what guidelines allow§within_quantity§.",),),
+       surgery=(
+           ("With the surgery approved, the related service is reasonable.",),),
+       ),
+    # ========================= closing (upheld filler) ===================================
+    _s("closing", 0, any=(
+        (("There are no exceptional factors [noted|documented] to support [treatment outside "
+          "of the recommended guidelines|deviation from the guidelines]."),),
+    )),
+    _s("closing", 3, any=(
+        ("No extenuating circumstances were documented to warrant going outside the guidelines.",),
+    )),
+    _s("closing", 1, any=(
+        (("The attending provider did not outline any extenuating circumstances which would "
+          "justify a departure from the guideline position."),),
+    )),
+    _s("closing", 4, any=(
+        ("No applicant-specific factors were set forth to offset the guideline position.",),
+    )),
+    _s("closing", 2, any=(
+        ("No exceptional factors are documented.",),
+    )),
+    _s("closing", 5, any=(
+        ("There are no unusual circumstances that would justify an exception.",),
+    )),
+    # ================================ conclusion =========================================
+    _s("conclusion", 0,
+       neg=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is not "
+              "medically necessary."),
+             "[As such|Therefore], the request is not medically necessary at this time."),),
+       pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
+              "medically necessary."),),),
+       lead_neg=(("The request for {item_ref} is not medically necessary.",),),
+       lead_pos=(("The request for {item_ref} is medically necessary.",),),
+       ),
+    _s("conclusion", 3,
+       neg=((("Medical necessity has not been established, and the request for {item_ref} "
+              "is non-certified§unusual_conclusion§."),
+             "[Based on the above|Based on this], {item_ref} is not medically necessary."),),
+       pos=((("[Based on the above|Based on this], {item_ref} is medically necessary and "
+              "appropriate."),
+             "Medical necessity has been established for {item_ref}§unusual_conclusion§."),),
+       lead_neg=(("The requested {item_ref} is not medically necessary.",),),
+       lead_pos=(("The requested {item_ref} is medically necessary.",),),
+       ),
+    _s("conclusion", 1,
+       neg=((("Therefore, the request [for {item_ref} |]was not medically necessary."),
+             "The request in question, thus, was not medically necessary."),),
+       pos=((("Therefore, the request [for {item_ref} |]was medically necessary."),
+             "The request in question, thus, was medically necessary."),),
+       lead_neg=(("No, the request for {item_ref} was not medically necessary.",),),
+       lead_pos=(("Yes, the request for {item_ref} was medically necessary.",),),
+       ),
+    _s("conclusion", 4,
+       neg=((("[On balance|All things considered], {item_ref} was not shown to be medically "
+              "necessary§unusual_conclusion§."),
+             "[On balance|All things considered], the request was not medically necessary."),),
+       pos=((("[On balance|All things considered], {item_ref} was shown to be medically "
+              "appropriate§unusual_conclusion§."),
+             "[On balance|All things considered], the request was medically necessary."),),
+       lead_neg=(("The request for {item_ref} was not medically necessary.",),),
+       lead_pos=(("The request for {item_ref} was medically necessary.",),),
+       ),
+    _s("conclusion", 2,
+       neg=(("This request is not medically necessary.",
+             "The request for {item_ref} cannot be certified§unusual_conclusion§."),),
+       pos=(("This request is medically necessary.",
+             "The request for {item_ref} can be certified§unusual_conclusion§."),),
+       lead_neg=(("This request for {item_ref} is not medically necessary.",),),
+       lead_pos=(("This request for {item_ref} is medically necessary.",),),
+       ),
+    _s("conclusion", 5,
+       neg=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
+              "is not medically necessary."),
+             ("For the reasons above, {item_ref} cannot be considered medically necessary"
+             "§unusual_conclusion§.")),),
+       pos=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
+              "is medically necessary."),
+             ("For the reasons above, {item_ref} can be considered medically necessary"
+             "§unusual_conclusion§.")),),
+       lead_neg=(("{Item_ref} is not medically necessary.",),),
+       lead_pos=(("{Item_ref} is medically necessary.",),),
+       ),
+)
+
+
+
+def styles_of(kind: str, family: int | None = None) -> tuple[Style, ...]:
+    """The styles of a kind, optionally only those of one family."""
+    return tuple(s for s in STYLES if s.kind == kind and (family is None or
+                                                          s.family == family))
+
+
+def family_of(style_id: str) -> int:
+    """The family of a style id such as ``"no_indication/4"`` (index modulo 3)."""
+    return int(style_id.rsplit("/", 1)[1]) % N_FAMILIES

@@ -1,0 +1,186 @@
+"""Batch scoring: letters or rationale texts → prediction rows (design §3).
+
+`Scorer` wraps a loaded `ImrClassifier`. `score_letters` streams: inputs go in chunks to
+worker processes (`imr_ml.scoring.workers`; forked, they share the loaded model), which read
+each file under a time limit, segment and predict; rows come back in input order, so memory
+stays flat however many letters stream through. Every input gives at least one row; a bad
+one gives an error row, and so does a file whose worker process dies scoring it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from imr_ml.letters import DEFAULT_MAX_BYTES, iter_paths
+from imr_ml.model.classifier import ImrClassifier
+from imr_ml.model.vectorizers import fast_word_tfidf
+from imr_ml.paths import LATEST
+from imr_ml.scoring.workers import DEFAULT_CHUNK, Worker, WorkerPool, tapered_chunks
+from imr_ml.segment.rows import Row
+from imr_ml.store import load_classifier
+
+DEFAULT_TIMEOUT = 30.0
+LETTER_FIELDS = ("letter_id", "source", "item_index", "item_text", "layout", "decision_stated")
+LIST_COLUMNS = ("reasons_pred", "guidelines")
+_TYPES = {"item_index": pa.int64(), "row": pa.int64(), "decision_agrees": pa.bool_(),
+          **dict.fromkeys(LIST_COLUMNS, pa.list_(pa.string()))}
+
+
+class Scorer:
+    """Prediction rows from a model: `score_letters` (files) and `score_texts` (texts)."""
+
+    def __init__(self, model: ImrClassifier, explain_top_k: int = 0) -> None:
+        fast_word_tfidf(model.decision_pipeline_)  # same predictions, faster (in place)
+        fast_word_tfidf(model.reason_pipeline_)
+        self.model = model
+        self.explain_top_k = explain_top_k  # > 0: an `explanation` column (JSON)
+        p_reasons = [f"p_{label}" for label in model.reasons]
+        predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
+                     *p_reasons, *(["explanation"] if explain_top_k else [])]
+        self.columns = [*LETTER_FIELDS, *predicted, "guidelines", "status", "error"]
+        self.table_columns = ["row", "item_text", *predicted, "status", "error"]
+
+    def schema(self, table: bool = False) -> pa.Schema:
+        """Arrow schema of the rows (for Parquet): lists of strings, numbers, booleans."""
+        columns = self.table_columns if table else self.columns
+        return pa.schema([(c, _TYPES.get(c, pa.float64() if c.startswith("p_") else pa.string()))
+                          for c in columns])
+
+    def predict_rows(self, rows: Sequence[Row], columns: Sequence[str] | None = None) -> list[Row]:
+        """Prediction rows for item rows (of `items`); rows that are not `ok` pass through."""
+        columns = columns or self.columns
+        ok = [r for r in rows if r["status"] == "ok"]
+        # each item's file and position: the letter context reads a letter's items together;
+        # object columns: the texts stay the Python strings they are (no Arrow round trips)
+        frame = pd.DataFrame(ok, columns=["source", "item_index", "rationale", "item_text",
+                                          "decision_stated"], dtype=object
+                             ).rename(columns={"source": "letter_id"})
+        predicted = self.model.predict_items(frame).to_dict("records") if ok else []
+        if ok and self.explain_top_k:
+            for pred, part in zip(predicted, self.model.explain(frame, self.explain_top_k)):
+                pred["explanation"] = _explanation(pred, part)
+        found = iter(predicted)
+        out = []
+        for row in rows:
+            values = {**row, **(next(found) if row["status"] == "ok" else {})}
+            values["reasons_pred"] = values.get("reasons_pred") or []
+            values["guidelines"] = [g["source"] for g in row.get("guidelines") or []]
+            out.append({c: values.get(c) for c in columns})
+        return out
+
+    def score_letters(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        workers: int = 1,
+        chunk_size: int = DEFAULT_CHUNK,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        skip: Iterable[str] = (),
+    ) -> Iterator[Row]:
+        """Prediction rows of letter files, folders and globs, lazily and in input order.
+
+        Files whose source (path as given) is in `skip` are left out (for resuming). With
+        `workers` > 1, chunks of paths are scored in that many processes.
+        """
+        done = set(skip)
+        todo = (p for p in iter_paths(paths) if str(p) not in done)
+        chunks = tapered_chunks(todo, chunk_size, workers)
+        if workers <= 1:
+            worker = Worker(self.predict_rows, timeout, max_bytes)
+            for chunk in chunks:
+                yield from worker.score(chunk)
+            return
+        self.model.warm_up()  # built once here, inherited by forked workers
+        # The workers are forked now, before the inputs are listed: a large folder's list of
+        # paths would otherwise be copied into each of them.
+        with WorkerPool(self.predict_rows, workers, (timeout, max_bytes)) as pool:
+            pending: deque[tuple[list[Path], Future[list[Row]]]] = deque()
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(chunk)))
+                if len(pending) > 2 * workers:  # bounded look-ahead, results in order
+                    yield from pool.first_rows(pending)
+            while pending:
+                yield from pool.first_rows(pending)
+
+    def score_texts(
+        self, texts: Sequence[str] | pd.Series, item_texts: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """One prediction row per rationale text; `row` is its index (a Series' index).
+
+        A missing or blank text gives status `error` instead of a prediction.
+        """
+        if item_texts is not None and len(item_texts) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(item_texts)} item texts")
+        index = texts.index if isinstance(texts, pd.Series) else range(len(texts))
+        items = item_texts if item_texts is not None else itertools.repeat("")
+        rows = []
+        for row, text, item in zip(index, texts, items):
+            blank = not isinstance(text, str) or not text.strip()
+            rows.append({"row": int(row), "rationale": "" if blank else text,
+                         "item_text": item if isinstance(item, str) else "",
+                         "status": "error" if blank else "ok",
+                         "error": f"row {row}: empty text" if blank else ""})
+        return pd.DataFrame(self.predict_rows(rows, self.table_columns),
+                            columns=self.table_columns)
+
+
+def _explanation(pred: Row, part: dict) -> str:
+    """JSON: the top features behind each predicted label (decision and reasons)."""
+    side = "toward" if pred["decision_pred"] == "overturned" else "against"
+    out = {f"decision:{pred['decision_pred']}": part["decision"][side]}
+    out |= {reason: part[reason]["toward"] for reason in pred["reasons_pred"]}
+    return json.dumps({k: [[f, round(c, 4)] for f, c in v] for k, v in out.items()})
+
+
+def load_model(ref: str | None = None, pointer: Path = LATEST, explain_top_k: int = 0) -> Scorer:
+    """A Scorer for the model `ref` names (folder, MLflow URI, or models/LATEST if None).
+
+    Models are code: only load ones you made or trust. The artefact's sha256 and package
+    versions are checked before unpickling (`ModelLoadError` otherwise).
+    """
+    return Scorer(load_classifier(ref, pointer), explain_top_k)
+
+
+def is_letter_start(row: Row) -> bool:
+    """The row is the first (or only) row of its letter."""
+    return row["status"] != "ok" or row["item_index"] == 0
+
+
+@dataclass
+class Summary:
+    """Counts for the progress bar and the end-of-run summary (no letter text)."""
+
+    inputs: Counter[str] = field(default_factory=Counter)
+    decisions: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    disagreements: int = 0
+
+    def add(self, row: Row, first: bool = True) -> None:
+        if first:
+            self.inputs[row["status"]] += 1
+        if row["status"] == "ok":
+            self.decisions[row["decision_pred"]] += 1
+            self.reasons.update(row["reasons_pred"])
+            self.disagreements += row["decision_agrees"] is False
+
+    def postfix(self) -> dict[str, int]:
+        return {s: self.inputs[s] for s in ("ok", "no_items", "error")}
+
+    def report(self, what: str) -> str:
+        def listed(counts: Iterable[tuple[str, int]]) -> str:
+            return ", ".join(f"{n} {name}" for name, n in counts) or "none"
+
+        return (f"scored {sum(self.inputs.values())} {what}: {listed(sorted(self.inputs.items()))}"
+                f"; {sum(self.decisions.values())} items: {listed(sorted(self.decisions.items()))}"
+                f"; top reasons: {listed(self.reasons.most_common(5))}; {self.disagreements} "
+                "predictions disagree with the stated decision")

@@ -1,0 +1,89 @@
+"""spaCy pipeline that finds the disputed items of an IMR letter.
+
+`make_nlp()` builds `spacy.blank("en")` with the letter tokenizer and the `imr_segmenter`
+component. The component puts each item's block on `doc.spans["items"]` with:
+
+- `Span._.item_text`: the item as the letter names it, whitespace collapsed
+- `Span._.decision_stated`: "upheld", "overturned" or None
+- `Span._.guidelines`: the reviewer's citations (`imr_ml.segment.guidelines.Citation` dicts)
+- `Span._.rationale`: the decision rationale as a Span (or None)
+- `Span._.original_request`, `Span._.eligible_portion`: for partly authorised items
+
+and sets `Doc._.layout` (a layout name or None) and `Doc._.segment_reason` (why there are
+no items, or None). Text the rules do not recognise yields no items and a reason; it never
+raises. The component works after any tokenizer (spans then snap outwards to tokens); the
+letter tokenizer makes it fast and its spans exact.
+"""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from imr_ml.segment.parser import Engine, LetterParse
+from imr_ml.segment.tokenizer import PARSE_KEY
+
+SPANS_KEY = "items"
+DOC_FIELDS = ("layout", "segment_reason")
+SPAN_FIELDS = ("item_text", "decision_stated", "guidelines", "rationale",
+               "original_request", "eligible_portion")
+
+for _name in DOC_FIELDS:
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+for _name in SPAN_FIELDS:
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
+
+
+class Segmenter:
+    """Pipeline component: the items of a letter on `doc.spans[spans_key]`."""
+
+    def __init__(self, spans_key: str = SPANS_KEY) -> None:
+        self.spans_key = spans_key
+        self.engine = Engine()
+
+    def __call__(self, doc: Doc) -> Doc:
+        parse: LetterParse | None = doc.user_data.pop(PARSE_KEY, None)
+        if parse is None:
+            parse = self.engine.parse(doc.text)
+        doc._.layout = parse.layout
+        doc._.segment_reason = parse.reason
+        spans: list[Span] = []
+        for item in parse.items:
+            span = doc.char_span(*item.block, alignment_mode="expand")
+            if span is None or (spans and span.start < spans[-1].end):
+                continue  # only where another tokenizer merged two items into one token
+            ext = span._  # each `span._` access builds a new accessor: take it once
+            ext.item_text = item.item_text
+            ext.decision_stated = item.decision
+            ext.guidelines = item.guidelines
+            if item.rationale:
+                ext.rationale = doc.char_span(*item.rationale, alignment_mode="expand")
+            ext.original_request = item.original_request
+            ext.eligible_portion = item.eligible_portion
+            spans.append(span)
+        doc.spans[self.spans_key] = spans
+        return doc
+
+
+@Language.factory(
+    "imr_segmenter",
+    default_config={"spans_key": SPANS_KEY},
+    assigns=["doc.spans", *(f"doc._.{name}" for name in DOC_FIELDS),
+             *(f"span._.{name}" for name in SPAN_FIELDS)],
+)
+def make_segmenter(nlp: Language, name: str, spans_key: str) -> Segmenter:
+    """Registered factory of the segmenter component."""
+    return Segmenter(spans_key)
+
+
+PIPELINE_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "imr_ml.letter_tokenizer.v1"}}}
+
+
+def make_nlp() -> Language:
+    """The segmentation pipeline: blank English, the letter tokenizer, the segmenter."""
+    nlp = spacy.blank("en", config=PIPELINE_CONFIG)
+    nlp.add_pipe("imr_segmenter")
+    return nlp

@@ -1,0 +1,48 @@
+"""`imr-ml evaluate`: metrics of a saved model, or of a baseline, on labelled corpora."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from imr_ml.corpus.table import META_FILE
+from imr_ml.errors import CorpusError
+from imr_ml.model.metrics import comparison_table, per_reason_table, score
+from imr_ml.store import load_classifier
+from imr_ml.training.baselines import BASELINES
+from imr_ml.training.config import Config
+from imr_ml.training.data import holdout_split, load_corpora
+
+
+def evaluate_corpus(
+    data: Sequence[Path], cfg: Config, *, model_ref: str | None = None,
+    baseline: str | None = None, split: str = "all", out: Path | None = None,
+) -> dict[str, dict[str, float]]:
+    """Score a model (or a baseline) on labelled corpora; print the table, write JSON."""
+    items, meta = load_corpora(cfg, list(data))
+    train_side = items
+    if split == "style-holdout":
+        if meta is None:  # holdout_split would fall back to random letters
+            raise CorpusError([(f"--split style-holdout needs a synthetic corpus (with "
+                               f"{META_FILE}); {', '.join(map(str, data))} has none")])
+        parts = holdout_split(cfg, items, meta)
+        train_side, items = items.iloc[parts.train], items.iloc[parts.test]
+    reasons = list(cfg.labels.reasons)
+    if baseline is not None:
+        name = f"baseline:{baseline}"
+        predictor = BASELINES[baseline](reasons).fit(train_side)
+    else:
+        predictor = load_classifier(model_ref)
+        name = f"model:{predictor.metadata_.get('name', 'model')}"
+        reasons = list(predictor.reasons)
+    results = {name: score(items, predictor.predict_items(items), reasons)}
+    print(comparison_table(results))
+    print(f"\nper reason ({name}, {int(results[name].get('reasons_n', 0))} upheld items "
+          "with gold reasons):")
+    print(per_reason_table(results[name], reasons))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"data": [str(p) for p in data], "split": split,
+                                   "results": results}, indent=2) + "\n")
+    return results
