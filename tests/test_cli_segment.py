@@ -12,7 +12,7 @@ import pytest
 
 from badinputs import write_all
 from imr_ml.cli import main
-from imr_ml.segment.rows import COLUMNS
+from imr_ml.segment.rows import SEGMENT_COLUMNS
 
 HERE = Path(__file__).parent
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_435950e687b08266.txt"
@@ -43,7 +43,7 @@ def test_batch_with_good_and_bad_letters_accounts_for_every_input(tmp_path, caps
     assert main(["segment", str(folder), "--out", str(out), "--quiet"]) == 0
 
     rows = _rows(out)
-    assert all(list(r) == list(COLUMNS) for r in rows)
+    assert all(list(r) == list(SEGMENT_COLUMNS) for r in rows)
     by_file: dict[str, list[dict]] = {}
     for r in rows:
         by_file.setdefault(Path(r["source"]).name, []).append(r)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from imr_ml.corpus.table import ITEM_COLUMNS, CorpusError, load_corpus
+from imr_ml.corpus.table import LABELLED_COLUMNS, load_corpus
+from imr_ml.errors import CorpusError
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -41,7 +42,7 @@ def _corpus(tmp_path: Path, labels: list[dict]) -> Path:
 def test_items_table_with_gold_silver_and_weak_labels(tmp_path):
     table = load_corpus(_corpus(tmp_path, LABELS), reason_ids=REASONS,
                         weak_labeller=FakeLabeller())
-    assert list(table.columns) == list(ITEM_COLUMNS)
+    assert list(table.columns) == list(LABELLED_COLUMNS)
     assert table["decision"].tolist() == ["upheld", "overturned", "upheld"]
     assert table["decision_source"].tolist() == ["gold", "gold", "silver"]
     assert table["reasons_source"].tolist() == ["gold", "gold", "weak"]

@@ -1,4 +1,7 @@
-"""Labelled corpora: letters + `labels.jsonl` → one pandas items table.
+"""Labelled corpora: letters + `labels.jsonl` → the labelled items table (pandas).
+
+This is the table training reads: the segment rows of `imr_ml.segment.rows` (one per item,
+as `imr-ml segment` writes them) joined with their labels.
 
 A corpus is a folder holding `labels.jsonl` and its letters, either in `letters/` or beside
 the labels file (as in the seed folder). Every item of every letter becomes one row; its
@@ -30,7 +33,7 @@ from imr_ml.segment.rows import segment_letters
 LABELS_FILE = "labels.jsonl"
 META_FILE = "meta.jsonl"
 
-ITEM_COLUMNS = (
+LABELLED_COLUMNS = (
     "letter_id", "item_index", "source", "layout", "item_text", "rationale", "guidelines",
     "decision_stated", "decision", "reasons", "decision_source", "reasons_source",
 )
@@ -89,13 +92,13 @@ def load_corpus(
     if not labels_path.is_file():
         raise CorpusError([f"{corpus}: no {LABELS_FILE} (a labelled corpus needs one)"])
     labels = read_jsonl(labels_path)
-    return items_table(
+    return labelled_items(
         segment_letters([letters_dir(corpus)]), labels, reason_ids=reason_ids,
         weak_labeller=weak_labeller, origin=str(labels_path),
     )
 
 
-def items_table(
+def labelled_items(
     segmented: Iterable[tuple[Any, list[dict[str, Any]]]],
     labels: list[dict[str, Any]],
     *,
@@ -103,7 +106,7 @@ def items_table(
     weak_labeller: Any | None = None,
     origin: str = LABELS_FILE,
 ) -> pd.DataFrame:
-    """Join segmented letters with their labels into the items table."""
+    """Join segmented letters with their labels into the labelled items table."""
     problems: list[str] = []
     by_key: dict[tuple[str, int], dict[str, Any]] = {}
     for n, label in enumerate(labels, start=1):
@@ -137,7 +140,7 @@ def items_table(
         problems.append(f"{letter_id} item {index}: labelled but {where}")
     if problems:
         raise CorpusError(problems)
-    table = pd.DataFrame(rows, columns=list(ITEM_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(LABELLED_COLUMNS))
     if weak_labeller is not None:
         _add_weak_reasons(table, weak_labeller)
     return table

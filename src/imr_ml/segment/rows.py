@@ -1,4 +1,6 @@
-"""Letters → segmented item rows: the one path shared by `segment`, training and scoring.
+"""Letters → segment rows (dicts, one per item): the one path shared by `segment`, training
+and scoring. (Training joins them with labels into the labelled items table,
+`imr_ml.corpus.table`.)
 
 Every input gives at least one row: one per item found, or a single row whose `status`
 is `no_items` or `error` and whose `error` says why, so nothing is lost in a batch.
@@ -17,7 +19,7 @@ from imr_ml.errors import LetterError
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, iter_letters
 from imr_ml.segment.component import SPANS_KEY, make_nlp
 
-COLUMNS = (
+SEGMENT_COLUMNS = (
     "letter_id", "source", "item_index", "item_text", "layout", "decision_stated",
     "guidelines", "rationale", "rationale_start", "rationale_end",
     "original_request", "eligible_portion", "status", "error",
@@ -27,7 +29,7 @@ Row = dict[str, Any]
 
 
 def _row(letter_id: str, source: str, **fields: Any) -> Row:
-    row: Row = dict.fromkeys(COLUMNS)
+    row: Row = dict.fromkeys(SEGMENT_COLUMNS)
     row.update({"letter_id": letter_id, "source": source, "status": "ok", "error": "", **fields})
     return row
 
