@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+from sklearn.utils.validation import check_is_fitted
 
 from imr_ml.errors import ModelLoadError
 from imr_ml.labels import check_reason_labels
@@ -38,7 +39,7 @@ def sha256_of(path: Path) -> str:
 def save(model: ImrClassifier, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
     """Write `model.joblib` and `metadata.json` (the model's thresholds and parameters, the
     artefact's sha256, the package versions, and `extra`); returns the folder."""
-    model.decision_pipeline_  # noqa: B018  (AttributeError: save a fitted model only)
+    check_is_fitted(model, "decision_pipeline_")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
