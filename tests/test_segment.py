@@ -10,7 +10,7 @@ import pytest
 from imr_ml.letters import read_letter
 from imr_ml.segment import SPANS_KEY, make_nlp
 from imr_ml.segment.layouts import LAYOUTS
-from imr_ml.segment.parser import Engine
+from imr_ml.segment.parser import LayoutParser
 
 HERE = Path(__file__).parent
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_435950e687b08266.txt"
@@ -150,7 +150,7 @@ def test_unknown_or_empty_text_gives_no_items_and_a_reason(nlp, text):
 def test_every_layout_is_a_row_of_the_table():
     names = [layout.name for layout in LAYOUTS]
     assert sorted(names) == sorted([*EXPECTED, "issues_decisions"])
-    assert {r.layout.name for r in Engine().rules} == set(names)
+    assert {r.layout.name for r in LayoutParser().rules} == set(names)
 
 
 def test_wrapped_numbered_2013_list_entries_keep_their_decisions(nlp):

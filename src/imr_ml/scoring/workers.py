@@ -186,7 +186,7 @@ def _init_worker(predict: Predict, timeout: float | None, max_bytes: int) -> Non
     """Set up a worker process; a forked one shares the parent's model (in `predict`)
     without pickling or loading it again (a spawned one receives it pickled).
 
-    Ctrl-C and SIGTERM are for the parent, which then kills its workers (`_Pool`); a worker
+    Ctrl-C and SIGTERM are for the parent, which then kills its workers (`WorkerPool`); a worker
     ends when its parent dies, even by SIGKILL (`_exit_with_parent`).
     """
     global _WORKER

@@ -21,7 +21,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from imr_ml.segment.parser import Engine, LetterParse
+from imr_ml.segment.parser import LayoutParser, LetterParse
 from imr_ml.segment.tokenizer import PARSE_KEY
 
 SPANS_KEY = "items"
@@ -42,12 +42,12 @@ class Segmenter:
 
     def __init__(self, spans_key: str = SPANS_KEY) -> None:
         self.spans_key = spans_key
-        self.engine = Engine()
+        self.parser = LayoutParser()
 
     def __call__(self, doc: Doc) -> Doc:
         parse: LetterParse | None = doc.user_data.pop(PARSE_KEY, None)
         if parse is None:
-            parse = self.engine.parse(doc.text)
+            parse = self.parser.parse(doc.text)
         doc._.layout = parse.layout
         doc._.segment_reason = parse.reason
         spans: list[Span] = []

@@ -1,6 +1,6 @@
 """The letter layouts DWC has used, as one table of rules.
 
-Each row says how one layout marks its parts; `imr_ml.segment` applies any row the same
+Each row says how one layout marks its parts; `imr_ml.segment` (`parser`) applies any row the same
 way. Patterns are regular expressions over the normalised letter text; headings allow any
 whitespace between words because PDF extraction breaks them across lines.
 

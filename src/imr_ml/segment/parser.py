@@ -101,7 +101,7 @@ class _Header:
     num: int | None
 
 
-class Engine:
+class LayoutParser:
     """Finds the layout and the items of a letter by the rows of a layout table."""
 
     def __init__(self, layouts: Iterable[Layout] = LAYOUTS) -> None:

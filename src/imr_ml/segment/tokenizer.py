@@ -16,7 +16,7 @@ import spacy
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from imr_ml.segment.parser import Engine
+from imr_ml.segment.parser import LayoutParser
 
 PARSE_KEY = "imr_ml.parse"  # Doc.user_data key; the segmenter component removes it
 
@@ -24,12 +24,12 @@ PARSE_KEY = "imr_ml.parse"  # Doc.user_data key; the segmenter component removes
 class LetterTokenizer:
     """Cut a letter into tokens at its item and rationale boundaries."""
 
-    def __init__(self, vocab: Vocab, engine: Engine | None = None) -> None:
+    def __init__(self, vocab: Vocab, parser: LayoutParser | None = None) -> None:
         self.vocab = vocab
-        self.engine = engine or Engine()
+        self.parser = parser or LayoutParser()
 
     def __call__(self, text: str) -> Doc:
-        parse = self.engine.parse(text)
+        parse = self.parser.parse(text)
         cuts = sorted(parse.cuts() | {0, len(text)})
         words = [text[a:b] for a, b in itertools.pairwise(cuts) if b > a]
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
