@@ -26,6 +26,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from imr_ml.corpus.rules import ReasonLabeller
+from imr_ml.corpus.splits import WORKING, real_halves
 from imr_ml.labels import REASONS, REQUIRED_REASONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,9 +57,9 @@ def load_items(shared: Path) -> list[dict]:
 
 
 def split(items: list[dict]) -> dict[str, list[dict]]:
-    """DEV = letters at even positions of the sorted letter ids, EVAL = odd positions."""
-    ids = sorted({it["letter_id"] for it in items})
-    dev = set(ids[0::2])
+    """DEV = the working half (letters at even positions of the sorted letter ids), EVAL = the
+    held-back half (`imr_ml.corpus.splits.real_halves`)."""
+    dev = real_halves(it["letter_id"] for it in items)[WORKING]
     return {"DEV": [it for it in items if it["letter_id"] in dev],
             "EVAL": [it for it in items if it["letter_id"] not in dev],
             "ALL": items}

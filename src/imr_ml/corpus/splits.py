@@ -8,10 +8,13 @@
 - `letter_folds`: letter-grouped cross-validation folds.
 - `phrasing_folds`: folds that each hold out one style family (for calibrating on unseen
   phrasing).
+- `real_halves`: the development letters' working half and held-back half
+  (`experiments/PROTOCOL.md`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,3 +84,15 @@ def letter_folds(items: pd.DataFrame, n_splits: int) -> list[Split]:
     """Letter-grouped cross-validation folds."""
     folds = GroupKFold(n_splits=n_splits).split(items, groups=items["letter_id"])
     return [Split(train, test) for train, test in folds]
+
+
+WORKING, HELD_BACK = "working", "held_back"
+
+
+def real_halves(letter_ids: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The real development letters' two halves, by position among the sorted letter ids:
+    even positions are the working half (read, written from, tuned on), odd positions the
+    held-back half (scored once per candidate, never read). Fixed since 2026-11-27, when the
+    rule patterns were first written on the even positions (`experiments/PROTOCOL.md`)."""
+    ordered = sorted(set(letter_ids))
+    return {WORKING: frozenset(ordered[0::2]), HELD_BACK: frozenset(ordered[1::2])}
