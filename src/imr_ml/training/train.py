@@ -186,7 +186,8 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
             for part, scored in parts.items():
                 suffix = "" if part == "all" else f"_{part}"
                 mlflow.log_metrics(tracking.prefixed(f"eval_{path.name}{suffix}", scored))
-                table[f"model on {path}" + ("" if part == "all" else f" ({part} half)")] = scored
+                half = "" if part == "all" else f" ({part.replace('_', '-')} half)"
+                table[f"model on {path}{half}"] = scored
         tracking.log_top_features(final)
         tracking.log_model(final, folder, cfg)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
