@@ -28,3 +28,18 @@ def sample_rationales() -> list[str]:
 def real_rationales() -> list[str]:
     """The rationales of the real letters of ../shared/real, or none where absent."""
     return _rationales(REAL_LETTERS) if REAL_LETTERS.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def working_rationales() -> list[str]:
+    """The rationales of the working half of the real letters (experiments/PROTOCOL.md), or
+    none where absent."""
+    from imr_ml.corpus.splits import WORKING, real_halves
+    from imr_ml.segment.rows import segment_letters
+
+    if not REAL_LETTERS.is_dir():
+        return []
+    paths = sorted(REAL_LETTERS.glob("*.pdf"))
+    working = real_halves(p.stem for p in paths)[WORKING]
+    return [row["rationale"] for _, rows in segment_letters([p for p in paths if p.stem in working])
+            for row in rows if row["status"] == "ok"]

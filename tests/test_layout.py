@@ -107,3 +107,16 @@ def test_the_checks_catch_what_they_forbid(monkeypatch):
         test_imports_go_down_the_flow("imr_ml.errors")
     with pytest.raises(pytest.fail.Exception, match="import cycle"):
         test_no_import_cycle()
+
+
+def test_every_rules_file_ships_as_package_data():
+    """A JSON file inside the package is listed for its package in pyproject.toml's
+    package-data, so that a built wheel holds it (a pattern under `imr_ml` matches only files
+    of `imr_ml` itself, not of its subpackages)."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = config["tool"]["setuptools"]["package-data"]
+    for path in PACKAGE.rglob("*.json"):
+        package = ".".join(path.parent.relative_to(PACKAGE.parent).parts)
+        assert path.name in listed.get(package, []), f"{path.name} not in {package}'s data"

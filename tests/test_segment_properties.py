@@ -1,4 +1,5 @@
-"""Property tests: the segmenter never raises and its spans are always well formed."""
+"""Property tests: the segmenter never raises and its spans (items, rationale sentences and
+their roles) are always well formed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from imr_ml.letters import normalise, read_letter
-from imr_ml.segment import SPANS_KEY, make_nlp
+from imr_ml.segment import ROLES, SPANS_KEY, make_nlp
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -39,6 +40,13 @@ def _check(text: str) -> None:
         if rationale is not None:
             assert span.start_char <= rationale.start_char < rationale.end_char <= span.end_char
         assert span._.decision_stated in {"upheld", "overturned", None}
+        at = rationale.start_char if rationale is not None else span.end_char
+        for sentence in span._.sentences:  # rationale sentences, in order, each with a role
+            assert at <= sentence.start_char < sentence.end_char
+            assert sentence._.role in ROLES
+            at = sentence.end_char
+        assert rationale is not None or span._.sentences == []
+        assert at <= (rationale.end_char if rationale is not None else span.end_char)
 
 
 @settings(max_examples=300, deadline=None)

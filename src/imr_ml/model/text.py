@@ -18,7 +18,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(])")
+from imr_ml.segment.sentences import sentence_spans
+
 # A sentence's clauses end at , ; : (the punctuation stays with the clause before).
 _CLAUSE_BREAK = re.compile(r"[,;:]\s*")
 # A verdict anywhere: the words of medical necessity, certification, upheld/overturned.
@@ -91,13 +92,6 @@ SCOPE_ENDS = frozenset([".", ",", ";", ":", "!", "?", "but", "however", "althoug
 NEGATION_WINDOW = 6
 
 
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    breaks = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    starts = [0, *(end for _, end in breaks)]
-    ends = [*(start for start, _ in breaks), len(text)]
-    return list(zip(starts, ends, strict=True))
-
-
 def _verdict_keys(sentence: str, concluding: bool, lower: str | None) -> list[tuple[int, int]]:
     """Spans of the sentence's verdict statements: VERDICT's words, CLOSING_VERDICT's closing
     clause, CONCLUDING_VERDICT's "is (not) supported" if `concluding`. `lower` (the sentence
@@ -148,7 +142,7 @@ def _pieces(text: str, prefilter: bool = True) -> list[tuple[int, int, bool]]:
     what the decision model should read.
     `prefilter=False` runs every regex on every sentence (the same pieces; for tests).
     """
-    spans = _sentence_spans(text)
+    spans = sentence_spans(text)
     last = len(spans) - CONCLUDING_SENTENCES
     lower = text.lower() if prefilter and text.isascii() else None
     pieces = []

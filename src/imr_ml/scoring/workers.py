@@ -84,7 +84,7 @@ class Worker:
 
     def __init__(self, predict: Predict, timeout: float | None, max_bytes: int) -> None:
         self.predict, self.timeout, self.max_bytes = predict, timeout, max_bytes
-        self.nlp = make_nlp()
+        self.nlp = make_nlp(sentence_roles=False)  # the rows carry no sentence roles
 
     def score(self, paths: list[Path]) -> list[Row]:
         entries = [read_with_timeout(p, self.timeout, self.max_bytes) for p in paths]

@@ -1,7 +1,7 @@
-"""spaCy pipeline that finds the disputed items of an IMR letter.
+"""spaCy component that finds the disputed items of an IMR letter.
 
-`make_nlp()` builds `spacy.blank("en")` with the letter tokenizer and the `imr_segmenter`
-component. The component puts each item's block on `doc.spans["items"]` with:
+`imr_segmenter` (in `imr_ml.segment.pipeline.make_nlp()`, after the letter tokenizer) puts
+each item's block on `doc.spans["items"]` with:
 
 - `Span._.item_text`: the item as the letter names it, whitespace collapsed
 - `Span._.decision_stated`: "upheld", "overturned" or None
@@ -17,7 +17,6 @@ letter tokenizer makes it fast and its spans exact.
 
 from __future__ import annotations
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -77,13 +76,3 @@ class Segmenter:
 def make_segmenter(nlp: Language, name: str, spans_key: str) -> Segmenter:
     """Registered factory of the segmenter component."""
     return Segmenter(spans_key)
-
-
-PIPELINE_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "imr_ml.letter_tokenizer.v1"}}}
-
-
-def make_nlp() -> Language:
-    """The segmentation pipeline: blank English, the letter tokenizer, the segmenter."""
-    nlp = spacy.blank("en", config=PIPELINE_CONFIG)
-    nlp.add_pipe("imr_segmenter")
-    return nlp

@@ -17,7 +17,8 @@ from spacy.tokens import Doc
 
 from imr_ml.errors import LetterError
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, iter_letters
-from imr_ml.segment.component import SPANS_KEY, make_nlp
+from imr_ml.segment.component import SPANS_KEY
+from imr_ml.segment.pipeline import make_nlp
 
 SEGMENT_COLUMNS = (
     "letter_id", "source", "item_index", "item_text", "layout", "decision_stated",
@@ -78,7 +79,7 @@ def segment_letters(
     Runs inside spaCy memory zones so that the strings of many letters do not pile up in
     the vocabulary: memory stays flat however many letters stream through.
     """
-    nlp = nlp or make_nlp()
+    nlp = nlp or make_nlp(sentence_roles=False)  # rows carry no sentence roles
     batch: list[Letter | LetterError] = []
     for entry in iter_letters(inputs, max_bytes=max_bytes):
         batch.append(entry)
