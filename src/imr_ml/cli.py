@@ -62,7 +62,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from imr_ml.training.evaluate import evaluate_corpus
 
     evaluate_corpus([Path(d) for d in args.data], load_config(args.config),
-                    model_ref=args.model, baseline=args.baseline, split=args.split,
+                    model_ref=args.model, baseline=args.baseline,
+                    split=args.split.replace("held-back", "held_back"),
                     out=Path(args.out) if args.out else None)
     return 0
 
@@ -293,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--baseline", choices=["rules", "majority"], help="score a baseline instead")
     eva.add_argument("--data", required=True, action="append",
                      help="labelled corpus folder (letters + labels.jsonl); repeatable")
-    eva.add_argument("--split", choices=["all", "style-holdout"], default="all",
-                     help="score every letter, or the style-holdout test letters")
+    eva.add_argument("--split", choices=["all", "style-holdout", "working", "held-back"],
+                     default="all", help="score every letter, the style-holdout test letters, "
+                     "or a half of real letters (experiments/PROTOCOL.md)")
     eva.add_argument("--config", default=str(DEFAULT_CONFIG),
                      help="config giving the label set and split settings "
                           "(default: configs/default.yaml)")

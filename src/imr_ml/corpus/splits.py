@@ -86,7 +86,7 @@ def letter_folds(items: pd.DataFrame, n_splits: int) -> list[Split]:
     return [Split(train, test) for train, test in folds]
 
 
-WORKING, HELD_BACK = "working", "held_back"
+HALVES = WORKING, HELD_BACK = "working", "held_back"
 
 
 def real_halves(letter_ids: Iterable[str]) -> dict[str, frozenset[str]]:

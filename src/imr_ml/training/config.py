@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from imr_ml.corpus.splits import HALVES
 from imr_ml.errors import ConfigError
 from imr_ml.labels import check_reason_labels
 from imr_ml.model.classifier import (
@@ -35,11 +36,14 @@ class CorpusConfig(_Strict):
     # sample weight of this corpus's items when fitting (a few real letters among thousands
     # of synthetic ones can be made to count)
     weight: float = Field(1.0, gt=0)
+    # a real corpus's working or held-back half only (experiments/PROTOCOL.md); unset: all
+    half: Literal[HALVES] | None = None
 
 
 class DataConfig(_Strict):
     corpora: list[CorpusConfig] = Field(min_length=1)
-    # labelled corpora the final model is only scored on (skipped where absent)
+    # labelled corpora the final model is only scored on (skipped where absent): on the letters
+    # it was not trained on, and for a real corpus on each half of them apart
     evaluate: list[Path] = []
 
 

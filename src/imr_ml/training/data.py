@@ -4,6 +4,7 @@ and a manifest of what was trained on (counts and hashes, no text)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from imr_ml.corpus.rules import shared_labeller
-from imr_ml.corpus.splits import Split, letter_split, style_holdout_split
+from imr_ml.corpus.splits import Split, letter_split, real_halves, style_holdout_split
 from imr_ml.corpus.table import LABELS_FILE, META_FILE, letters_dir, load_corpus, read_meta
 from imr_ml.errors import CorpusError
 from imr_ml.paths import from_root
@@ -31,6 +32,8 @@ def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.
             hint = " (run `make data` first)" if corpus.kind == "synthetic" else ""
             raise CorpusError([f"corpus folder {corpus.path} not found{hint}"])
         table = load_corpus(path, reason_ids=cfg.labels.reasons, weak_labeller=labeller)
+        if corpus.half is not None:
+            table = table[table["letter_id"].isin(real_halves(table["letter_id"])[corpus.half])]
         table["corpus_kind"] = corpus.kind
         table["sample_weight"] = corpus.weight
         meta = read_meta(path) if corpus.kind == "synthetic" else None
@@ -59,7 +62,7 @@ def manifest(cfg: Config, items: pd.DataFrame) -> dict[str, Any]:
                 digest.update(path.name.encode())
                 digest.update(path.read_bytes())
         part = items[items["corpus_kind"] == corpus.kind]
-        out["corpora"].append({"path": str(corpus.path), "kind": corpus.kind,
+        out["corpora"].append({"path": str(corpus.path), "kind": corpus.kind, "half": corpus.half,
                                "sha256": digest.hexdigest()})
         out[corpus.kind] = {
             "letters": int(part["letter_id"].nunique()), "items": len(part),
@@ -98,3 +101,16 @@ def load_corpora(cfg: Config, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataF
                             else "real") for p in map(Path, paths)]
     scored = cfg.model_copy(update={"data": cfg.data.model_copy(update={"corpora": corpora})})
     return load_items(scored, weak_labels=False)
+
+
+def evaluation_parts(items: pd.DataFrame, trained: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The parts of a labelled corpus a model is scored on: its letters not in `trained`
+    (`all`, where none was left out), and for real letters each half of them
+    (`working`, `held_back`, where not empty)."""
+    halves = real_halves(items["letter_id"])
+    left = items[~items["letter_id"].isin(set(trained))]
+    parts = {"all": left} if len(left) == len(items) else {}
+    if (items["corpus_kind"] == "real").all():
+        parts |= {half: part for half, letters in halves.items()
+                  if not (part := left[left["letter_id"].isin(letters)]).empty}
+    return parts

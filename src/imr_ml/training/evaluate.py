@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from imr_ml.corpus.splits import HALVES, real_halves
 from imr_ml.corpus.table import META_FILE
 from imr_ml.errors import CorpusError
 from imr_ml.model.metrics import comparison_table, per_reason_table, score
@@ -19,7 +20,10 @@ def evaluate_corpus(
     data: Sequence[Path], cfg: Config, *, model_ref: str | None = None,
     baseline: str | None = None, split: str = "all", out: Path | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Score a model (or a baseline) on labelled corpora; print the table, write JSON."""
+    """Score a model (or a baseline) on labelled corpora; print the table, write JSON.
+
+    `split`: all letters, the style-holdout test letters of a synthetic corpus, or a half of
+    real letters (`working` or `held_back`, experiments/PROTOCOL.md)."""
     items, meta = load_corpora(cfg, list(data))
     train_side = items
     if split == "style-holdout":
@@ -28,6 +32,11 @@ def evaluate_corpus(
                                f"{META_FILE}); {', '.join(map(str, data))} has none")])
         parts = holdout_split(cfg, items, meta)
         train_side, items = items.iloc[parts.train], items.iloc[parts.test]
+    elif split in HALVES:
+        if (items["corpus_kind"] != "real").any():
+            raise CorpusError([(f"--split {split.replace('_', '-')} is a half of real letters; "
+                               f"{', '.join(map(str, data))} holds synthetic ones")])
+        items = items[items["letter_id"].isin(real_halves(items["letter_id"])[split])]
     reasons = list(cfg.labels.reasons)
     if baseline is not None:
         name = f"baseline:{baseline}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,13 @@ from imr_ml.store import remember_latest, tracking_uri
 from imr_ml.training import tracking
 from imr_ml.training.baselines import BASELINES
 from imr_ml.training.config import Config, classifier
-from imr_ml.training.data import holdout_split, load_corpora, load_items, manifest
+from imr_ml.training.data import (
+    evaluation_parts,
+    holdout_split,
+    load_corpora,
+    load_items,
+    manifest,
+)
 
 PARALLEL_FITS = 2  # models fitted at a time: one per core of the 2-core machines targeted
 
@@ -45,10 +52,14 @@ def log(message: str) -> None:
     print(f"[imr-ml train {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def score_corpus(model: ImrClassifier, cfg: Config, path: Path) -> dict[str, float]:
-    """Metrics of a fitted model on a labelled corpus it was not trained on."""
+def score_corpus(model: ImrClassifier, cfg: Config, path: Path,
+                 trained: Iterable[str]) -> dict[str, dict[str, float]]:
+    """Metrics of a fitted model on a labelled corpus, leaving out the letters it was
+    trained on: by part (`training.data.evaluation_parts`)."""
     items, _ = load_corpora(cfg, [path])
-    return score(items, model.predict_items(items), list(cfg.labels.reasons))
+    preds = model.predict_items(items)
+    return {name: score(part, preds.loc[part.index], list(cfg.labels.reasons))
+            for name, part in evaluation_parts(items, trained).items()}
 
 
 def _predictions(estimator: Any, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
@@ -170,9 +181,12 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
             if not from_root(path).is_dir():
                 log(f"{path} not present: not scored")
                 continue
-            scored = score_corpus(final, cfg, from_root(path))
-            mlflow.log_metrics(tracking.prefixed(f"eval_{path.name}", scored))
-            table[f"model on {path}"] = scored
+            parts = score_corpus(final, cfg, from_root(path), set(items["letter_id"]))
+            for part, scored in parts.items():
+                suffix = "" if part == "all" else f"_{part}"
+                mlflow.log_metrics(tracking.prefixed(f"eval_{path.name}{suffix}", scored))
+                half = "" if part == "all" else f" ({part.replace('_', '-')} half)"
+                table[f"model on {path}{half}"] = scored
         tracking.log_top_features(final)
         tracking.log_model(final, folder, cfg)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
