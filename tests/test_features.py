@@ -25,8 +25,8 @@ def features_of(branches: list[str], mask: bool, char_min_df: int = 1):
 def test_rule_columns_count_the_rationale_and_its_reasoning_apart():
     items = pd.DataFrame({"rationale": [UPHELD, OVERTURNED, ""], "item_text": ["a", "b", "c"]})
     out = add_rule_columns(items, REASONS)
-    full = out[rule_columns(REASONS, False)].to_numpy()
-    masked = out[rule_columns(REASONS, True)].to_numpy()
+    full = out[rule_columns(REASONS, "full")].to_numpy()
+    masked = out[rule_columns(REASONS, "masked")].to_numpy()
     assert full[0, REASONS.index("no_functional_improvement")] >= 1
     assert masked[0, REASONS.index("no_functional_improvement")] >= 1
     assert (masked <= full).all()
@@ -37,7 +37,7 @@ def test_rule_columns_count_the_rationale_and_its_reasoning_apart():
 def test_masked_counts_leave_out_verdict_sentences():
     verdict_only = "As the surgery is not medically necessary, the postoperative therapy is not."
     out = add_rule_columns(pd.DataFrame({"rationale": [verdict_only]}), REASONS)
-    assert out[rule_columns(REASONS, True)].to_numpy().sum() == 0
+    assert out[rule_columns(REASONS, "masked")].to_numpy().sum() == 0
 
 
 @pytest.mark.parametrize(("branches", "decision"), [

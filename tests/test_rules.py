@@ -205,7 +205,8 @@ def test_many_equals_one_by_one(labeller):
     texts = ALL_TEXTS * 3
     assert labeller.label_many(texts) == [labeller.label(t) for t in texts]
     assert labeller.match_counts_many(texts) == [labeller.match_counts(t) for t in texts]
-    full, _ = labeller.count_many_leaving_out(texts, lambda text: [])
+    full, none_left_out = labeller.count_many_leaving_out(texts, lambda text: [])
+    assert none_left_out == full
     assert full == [[labeller.match_counts(t)[lab] for lab in REASONS] for t in texts]
     assert labeller.predicts_upheld_many(texts) == [upheld(labeller, t) for t in texts]
     assert labeller.label_many([]) == []

@@ -40,6 +40,7 @@ from imr_ml.model.features import (
     add_rule_columns,
     build_features,
     rule_columns,
+    rule_views,
     transform_table,
 )
 from imr_ml.model.letter_context import LetterContext, surgery_positions
@@ -50,7 +51,7 @@ INPUT_COLUMNS = ("rationale", "item_text")
 CLASSIFIERS = ("logistic_regression", "linear_svc")
 CALIBRATIONS = ("sigmoid", "isotonic")
 DECISION_VALIDATIONS = ("letter", "style")
-TEXT_BRANCHES = ("word", "char", "item_text")  # the branches with a TF-IDF vectorizer
+TEXT_BRANCHES = ("word", "char", "item_text")  # vectorizer settings (role_word takes word's)
 
 
 def check_threshold_source(decision_validation: str, threshold_corpus: str | None,
@@ -153,7 +154,8 @@ class ImrClassifier(BaseEstimator):
     reasons : sequence of str
         The reason labels, the required three among them (`imr_ml.labels`).
     decision_features, reason_features : sequence of str
-        The feature branches each model reads: `word`, `char`, `item_text`, `rules`.
+        The feature branches each model reads (`imr_ml.model.features.BRANCHES`): `word`,
+        `role_word`, `char`, `item_text`, `rules`, `finding_rules`.
     mask_verdicts : bool
         The decision model reads the rationale with its verdict clauses masked.
     negation : bool
@@ -209,7 +211,7 @@ class ImrClassifier(BaseEstimator):
         reasons: Sequence[str] = REASONS,
         *,
         decision_features: Sequence[str] = ("word", "rules"),
-        reason_features: Sequence[str] = BRANCHES,
+        reason_features: Sequence[str] = ("word", "char", "item_text", "rules"),
         mask_verdicts: bool = True,
         negation: bool = True,
         rule_scale: float = 1.0,
@@ -322,22 +324,24 @@ class ImrClassifier(BaseEstimator):
         ])
         return decision, reasons
 
-    def _uses_rules(self) -> bool:
-        return "rules" in [*self.decision_features, *self.reason_features]
+    def rule_views(self) -> list[str]:
+        """The rule-count views the features read (`imr_ml.model.features.RULE_VIEWS`)."""
+        return list(dict.fromkeys(rule_views(self.decision_features, self.mask_verdicts)
+                                  + rule_views(self.reason_features, False)))
 
     def warm_up(self) -> None:
         """Build the rule labeller now (≈2 s), e.g. before forking worker processes, which
         then inherit it instead of each building their own."""
-        if self._uses_rules():
+        if self.rule_views():
             shared_labeller(tuple(self.reasons))
 
     def input_table(self, items: pd.DataFrame) -> pd.DataFrame:
         """The model's input columns: texts, and rule counts when the features use them."""
         columns = list(INPUT_COLUMNS)
-        if self._uses_rules():
+        if views := self.rule_views():
             labels = list(self.reasons)
-            items = add_rule_columns(items, labels)
-            columns += rule_columns(labels, False) + rule_columns(labels, True)
+            items = add_rule_columns(items, labels, views)
+            columns += [c for view in views for c in rule_columns(labels, view)]
         out = items[columns].copy()
         out[list(INPUT_COLUMNS)] = out[list(INPUT_COLUMNS)].fillna("")
         return out

@@ -1,10 +1,12 @@
 """Features of an item: TF-IDF over its rationale and item text, plus rule-match counts.
 
 `build_features` assembles the named branches with a `ColumnTransformer`: `word` (word
-n-grams of the rationale, negations marked), `char` (its character n-grams), `item_text`
-(the item's own words) and `rules` (per-reason counts of the rule labeller's matches, of the
-rationale and of its verdict-masked form). The decision model's branches read the rationale
-with its verdict clauses masked (`imr_ml.model.text`).
+n-grams of the rationale, negations marked), `role_word` (the same, each word prefixed with
+its sentence's role: guideline, history, finding, conclusion; `imr_ml.segment.roles`), `char`
+(its character n-grams), `item_text` (the item's own words), `rules` (per-reason counts of the
+rule labeller's matches in the rationale) and `finding_rules` (those in its history and
+finding sentences only). The decision model's branches read the rationale with its verdict
+clauses masked (`imr_ml.model.text`).
 """
 
 from __future__ import annotations
@@ -23,30 +25,55 @@ from sklearn.preprocessing import FunctionTransformer
 from imr_ml.corpus.rules import shared_labeller
 from imr_ml.model.text import prepare, verdict_spans
 from imr_ml.model.vectorizers import CharTfidf
+from imr_ml.segment.roles import sentence_roles
 
-BRANCHES = ("word", "char", "item_text", "rules")
+BRANCHES = ("word", "role_word", "char", "item_text", "rules", "finding_rules")
+# Rule-count views of a rationale, by their columns' prefix: all of it, its reasoning (verdict
+# clauses left out), its case (history and finding sentences: the guideline's and the
+# verdict's left out).
+RULE_VIEWS = {"full": "rule_", "masked": "rule_masked_", "findings": "rule_findings_"}
 
 
-def rule_columns(labels: Sequence[str], masked: bool) -> list[str]:
-    """Names of the rule-count columns `add_rule_columns` adds (masked: of the reasoning)."""
-    prefix = "rule_masked_" if masked else "rule_"
-    return [f"{prefix}{label}" for label in labels]
+def rule_columns(labels: Sequence[str], view: str) -> list[str]:
+    """Names of the rule-count columns of one view (`RULE_VIEWS`) that `add_rule_columns` adds."""
+    return [f"{RULE_VIEWS[view]}{label}" for label in labels]
 
 
-def add_rule_columns(items: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
-    """The items with per-reason rule-match counts of the rationale and of its masked form.
+def rule_views(branches: Sequence[str], mask: bool) -> list[str]:
+    """The rule-count views feature branches read (`build_features`)."""
+    views = {"rules": "masked" if mask else "full", "finding_rules": "findings"}
+    return [views[branch] for branch in branches if branch in views]
 
-    Counting runs the rule labeller once per item; tables that already have the columns
-    (as training's folds do) are returned as they are.
-    """
-    wanted = rule_columns(labels, False) + rule_columns(labels, True)
-    if set(wanted) <= set(items.columns):
+
+def case_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the guideline's and the verdict's sentences: what the `findings` rule
+    view leaves out."""
+    return [(start, end) for start, end, role in sentence_roles(text)
+            if role in ("guideline", "conclusion")]
+
+
+_LEAVE_OUT = {"masked": verdict_spans, "findings": case_spans}
+
+
+def add_rule_columns(items: pd.DataFrame, labels: Sequence[str],
+                     views: Sequence[str] = ("full", "masked")) -> pd.DataFrame:
+    """The items with per-reason rule-match counts of the rationale in each view
+    (`RULE_VIEWS`), in one labeller pass. Views the table already has (as training's folds
+    do) are not counted again."""
+    missing = [view for view in dict.fromkeys(views)
+               if not set(rule_columns(labels, view)) <= set(items.columns)]
+    if not missing:
         return items
     labeller = shared_labeller(tuple(labels))
-    full, masked = labeller.count_many_leaving_out(items["rationale"].fillna(""), verdict_spans)
-    counts = np.hstack([np.asarray(m, dtype=float).reshape(len(items), len(labels))
-                        for m in (full, masked)])
-    return items.assign(**{name: counts[:, k] for k, name in enumerate(wanted)})
+    counted = [view for view in missing if view != "full"]
+    matrices = labeller.count_many_leaving_out(items["rationale"].fillna(""),
+                                               *(_LEAVE_OUT[view] for view in counted))
+    columns = {}
+    for view, matrix in zip(["full", *counted], matrices, strict=True):
+        if view in missing:
+            counts = np.asarray(matrix, dtype=float).reshape(len(items), len(labels))
+            columns |= dict(zip(rule_columns(labels, view), counts.T, strict=True))
+    return items.assign(**columns)
 
 
 def transform_table(features: ColumnTransformer, table: pd.DataFrame) -> Any:
@@ -80,9 +107,10 @@ def scaled_log1p(counts: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 
 def _text_branch(vectorizer: TfidfVectorizer | CharTfidf, mask: bool,
-                 negation: bool) -> Pipeline:
+                 negation: bool, roles: bool = False) -> Pipeline:
     return Pipeline([
-        ("prepare", FunctionTransformer(prepare, kw_args={"mask": mask, "negation": negation},
+        ("prepare", FunctionTransformer(prepare, kw_args={"mask": mask, "negation": negation,
+                                                          "roles": roles},
                                         feature_names_out="one-to-one")),
         ("tfidf", vectorizer),
     ])
@@ -106,12 +134,20 @@ def build_features(branches: Sequence[str], labels: Sequence[str], *, mask: bool
         "word": lambda: _text_branch(TfidfVectorizer(
             **settings("word"), sublinear_tf=True, lowercase=False, token_pattern=r"\S+",
         ), mask, negation),
+        "role_word": lambda: _text_branch(TfidfVectorizer(
+            **settings("word"), sublinear_tf=True, lowercase=False, token_pattern=r"\S+",
+        ), mask, negation, roles=True),
         "char": lambda: _text_branch(CharTfidf(**settings("char")), mask, False),
         "item_text": lambda: TfidfVectorizer(**settings("item_text"), sublinear_tf=True),
         "rules": lambda: FunctionTransformer(
             scaled_log1p, kw_args={"scale": rule_scale}, feature_names_out="one-to-one"),
+        "finding_rules": lambda: FunctionTransformer(
+            scaled_log1p, kw_args={"scale": rule_scale}, feature_names_out="one-to-one"),
     }
-    columns = {"word": "rationale", "char": "rationale", "item_text": "item_text",
-               "rules": rule_columns(labels, mask)}
+    columns = {"word": "rationale", "role_word": "rationale", "char": "rationale",
+               "item_text": "item_text",
+               **{branch: rule_columns(labels, view)
+                  for branch, view in zip(("rules", "finding_rules"),
+                                          rule_views(["rules", "finding_rules"], mask))}}
     return ColumnTransformer([(name, make[name](), columns[name]) for name in branches],
                              sparse_threshold=1.0)

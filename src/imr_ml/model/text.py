@@ -14,10 +14,11 @@ Two text treatments carry what plain bag-of-words misses here:
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
+from imr_ml.segment.roles import sentence_roles
 from imr_ml.segment.sentences import sentence_spans
 
 # A sentence's clauses end at , ; : (the punctuation stays with the clause before).
@@ -90,6 +91,8 @@ NEGATION_CUES = frozenset([
 SCOPE_ENDS = frozenset([".", ",", ";", ":", "!", "?", "but", "however", "although", "though",
                         "while", "whereas", "except"])
 NEGATION_WINDOW = 6
+# A word's sentence role as a prefix of the word (`prepare(..., roles=True)`).
+ROLE_PREFIXES = {"guideline": "g:", "history": "h:", "finding": "f:", "conclusion": "c:"}
 
 
 def _verdict_keys(sentence: str, concluding: bool, lower: str | None) -> list[tuple[int, int]]:
@@ -234,22 +237,48 @@ def _marked_texts(text: str) -> tuple[str, str]:
     if not spans:
         return full, full
     starts = [m.start() for m in _WORD.finditer(text)]
+    return full, " ".join(_outside(words, starts, spans))
+
+
+def _outside(words: list[str], starts: list[int], spans: Sequence[tuple[int, int]]) -> list[str]:
+    """The words (starting at `starts`) that start outside the spans (in order, apart)."""
     kept: list[str] = []
     at = 0
-    for begin, end in spans:  # in order, apart: keep the words before each span
+    for begin, end in spans:  # keep the words before each span
         kept += words[at:bisect_left(starts, begin)]
         at = bisect_left(starts, end)
-    kept += words[at:]
-    return full, " ".join(kept)
+    return kept + words[at:]
 
 
-def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False) -> list[str]:
-    """Apply the configured text treatments to a column of texts: `mask_verdicts`, and with
-    negation marking the `mark_negation` words of the text (less its verdict clauses')."""
+@lru_cache(maxsize=4096)
+def _role_texts(text: str, negation: bool) -> tuple[str, str]:
+    """The text's words (negation-marked, with `negation`) each prefixed with the role of its
+    sentence (`ROLE_PREFIXES`), joined: all of them, and those outside its verdict clauses.
+    A word of the guideline and the same word of a finding are then different features."""
+    words = _mark(_words(text)) if negation else _words(text)
+    starts = [m.start() for m in _WORD.finditer(text)]
+    roles = sentence_roles(text)
+    firsts = [start for start, _, _ in roles]
+    # every word starts inside a sentence: sentences cover all of the text but whitespace
+    words = [ROLE_PREFIXES[roles[bisect_right(firsts, at) - 1][2]] + word
+             for word, at in zip(words, starts, strict=True)]
+    spans = verdict_spans(text)
+    full = " ".join(words)
+    return full, (" ".join(_outside(words, starts, spans)) if spans else full)
+
+
+def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False,
+            roles: bool = False) -> list[str]:
+    """Apply the configured text treatments to a column of texts: `mask_verdicts`, with
+    negation marking the `mark_negation` words of the text (less its verdict clauses'), and
+    with `roles` those words each prefixed with its sentence's role (`ROLE_PREFIXES`)."""
     out = []
     for text in texts:
         text = text or ""
-        if negation:
+        if roles:
+            full, masked = _role_texts(text, negation)
+            text = masked if mask else full
+        elif negation:
             full, masked = _marked_texts(text)
             text = masked if mask else full
         elif mask:

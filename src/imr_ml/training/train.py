@@ -122,12 +122,11 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
     if cfg.splits.exclude_family is not None and "style_family" in items:
         items = items[items["style_family"] != cfg.splits.exclude_family].reset_index(drop=True)
     reasons = list(cfg.labels.reasons)
-    if "rules" in cfg.models.decision.features + cfg.models.reasons.features:
-        # counted once here, not again in every fold
-        items = add_rule_columns(items, reasons)
+    model = classifier(cfg)
+    if model.rule_views():  # counted once here, not again in every fold
+        items = add_rule_columns(items, reasons, model.rule_views())
     log(f"{items['letter_id'].nunique()} letters, {len(items)} items loaded")
 
-    model = classifier(cfg)
     with mlflow.start_run(run_name=cfg.model.name) as run:
         mlflow.log_params(tracking.params(cfg))
         inputs = manifest(cfg, items)  # hashes every input file: once per run

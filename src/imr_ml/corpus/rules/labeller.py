@@ -165,24 +165,28 @@ class ReasonLabeller:
         return [self._counts(hits) for hits in self._hits_many(rationales)]
 
     def count_many_leaving_out(
-        self, rationales: Iterable[str], leave_out: Callable[[str], Sequence[tuple[int, int]]],
-    ) -> tuple[list[list[int]], list[list[int]]]:
-        """:meth:`count_many` of the rationales, and of them without some stretches.
+        self, rationales: Iterable[str],
+        *leave_outs: Callable[[str], Sequence[tuple[int, int]]],
+    ) -> list[list[list[int]]]:
+        """Match counts of the rationales (rows in ``self.labels`` order), and of them
+        without some stretches: one matrix for the whole texts, then one per ``leave_out``.
 
-        ``leave_out`` gives the character spans of a (whitespace-normalised) rationale to
-        leave out, e.g. its verdict sentences; the second matrix counts only the matches
-        outside them, as if those stretches were cut from the text. One tokenisation and
-        one matching pass serve both.
+        A ``leave_out`` gives the character spans of a (whitespace-normalised) rationale to
+        leave out, e.g. its verdict clauses; its matrix counts only the matches outside them,
+        as if those stretches were cut from the text. One tokenisation and one matching pass
+        serve all the matrices.
         """
-        full, reduced = [], []
+        out: list[list[list[int]]] = [[] for _ in range(len(leave_outs) + 1)]
         for text, doc in self._docs(rationales):
             matches = self._compiled(doc) if len(doc) else []
             units: dict[str, list[int]] = {}
-            full.append(self._row(self._counts(self._hits(doc, matches=matches, units=units))))
-            kept = matches_outside(doc, matches, leave_out(text))
-            reduced.append(full[-1] if len(kept) == len(matches) else  # none left out
-                           self._row(self._counts(self._hits(doc, matches=kept, units=units))))
-        return full, reduced
+            full = self._row(self._counts(self._hits(doc, matches=matches, units=units)))
+            out[0].append(full)
+            for rows, leave_out in zip(out[1:], leave_outs, strict=True):
+                kept = matches_outside(doc, matches, leave_out(text))
+                rows.append(full if len(kept) == len(matches) else  # none left out
+                            self._row(self._counts(self._hits(doc, matches=kept, units=units))))
+        return out
 
     def predicts_upheld_many(self, rationales_masked: Iterable[str]) -> list[bool]:
         """Rules baseline for the decision: for each rationale (verdict masked), whether any
