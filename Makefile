@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pdf.py
 	$(BIN)/python benchmarks/bench_score.py
 	$(BIN)/python benchmarks/eval_roles.py
+	$(BIN)/python benchmarks/realism.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
