@@ -409,3 +409,33 @@ def test_an_item_with_nothing_to_read_gets_the_prior(trained):
     assert p[2] != pytest.approx(prior)
     assert model.predict_items(table)["decision_pred"].iloc[0] == (
         "overturned" if prior >= model.decision_threshold_ else "upheld")
+
+
+def test_reason_thresholds_from_a_corpus_that_no_model_is_fitted_on(trained):
+    """With `reason_threshold_corpus`, that corpus's items set each reason's threshold (the
+    best F1 on the model's predictions for them) and take no part in any fit."""
+    from imr_ml.labels import learns_reasons
+    from imr_ml.model.classifier import _best_threshold
+
+    items = trained["items"].assign(corpus_kind="synthetic")
+    held = (items["style_family"] == 1).to_numpy()
+    items.loc[held, "corpus_kind"] = "real"
+    tuned = classifier(trained["cfg"]).set_params(reason_threshold_corpus="real").fit(items)
+    plain = classifier(trained["cfg"]).fit(items[~held])
+    pd.testing.assert_frame_equal(tuned.predict_proba(items), plain.predict_proba(items))
+    tuning = items[held & learns_reasons(items).to_numpy()]
+    p = tuned.predict_proba(tuning)
+    for label in tuned.reasons:
+        truth = np.array([label in reasons for reasons in tuning["reasons"]])
+        assert tuned.reason_thresholds_[label] == _best_threshold(
+            truth, p[f"p_{label}"].to_numpy(), False, 0.0)
+    assert tuned.reason_thresholds_ != plain.reason_thresholds_
+
+
+def test_an_optional_corpus_that_is_absent_is_left_out(trained, tmp_path, capsys):
+    cfg = load_config(ROOT / "configs" / "default.yaml", [
+        (f"data.corpora=[{{path: {trained['tmp'] / 'synth'}, kind: synthetic}}, "
+        f"{{path: {tmp_path / 'absent'}, kind: real, optional: true}}]")])
+    items, _ = load_items(cfg, weak_labels=False)
+    assert len(items) == len(trained["items"]) and set(items["corpus_kind"]) == {"synthetic"}
+    assert "absent not present: left out" in capsys.readouterr().err

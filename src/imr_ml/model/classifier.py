@@ -188,6 +188,10 @@ class ImrClassifier(BaseEstimator):
     threshold_folds : int
     threshold_corpus_weights : sequence of float
         Sample weights of the threshold corpus's items to choose from, on those predictions.
+    reason_threshold_corpus : str or None
+        A `corpus_kind` whose items set the reason thresholds (each label's best F1 on the
+        model's predictions for them) and take no part in any fit. Unset, or no such items:
+        the validation letters set them.
     random_state : int
         Seed of the validation split (and of LinearSVC).
 
@@ -242,6 +246,7 @@ class ImrClassifier(BaseEstimator):
         threshold_corpus: str | None = None,
         threshold_folds: int = 5,
         threshold_corpus_weights: Sequence[float] = (),
+        reason_threshold_corpus: str | None = None,
         random_state: int = 0,
     ) -> None:
         self.reasons = reasons
@@ -277,6 +282,7 @@ class ImrClassifier(BaseEstimator):
         self.threshold_corpus = threshold_corpus
         self.threshold_folds = threshold_folds
         self.threshold_corpus_weights = threshold_corpus_weights
+        self.reason_threshold_corpus = reason_threshold_corpus
         self.random_state = random_state
 
     # ---- building ---------------------------------------------------------------------
@@ -362,7 +368,9 @@ class ImrClassifier(BaseEstimator):
         """
         self._check_params()
         labels = list(self.reasons)
-        items = items.reset_index(drop=True)  # row labels are positions from here on
+        held = self._reason_threshold_rows(items)  # set the reason thresholds, fit nothing
+        tuning = items[held]
+        items = items[~held].reset_index(drop=True)  # row labels are positions from here on
         # whether each item has words left once masked, computed once for all the fits below
         readable = pd.Series(self._readable(items), index=items.index)
         split = letter_split(items, self.validation_size, self.random_state)
@@ -405,12 +413,21 @@ class ImrClassifier(BaseEstimator):
         self.decision_pipeline_, self.reason_pipeline_ = decision, reasons
 
         if self.tune_reason_thresholds:
+            tuning = tuning[learns_reasons(tuning)]
+            if not tuning.empty:
+                X, truth = self.input_table(tuning), self._binarizer().transform(tuning["reasons"])
             p = self._reason_proba(X)
             for k, label in enumerate(labels):
                 self.reason_thresholds_[label] = _best_threshold(
                     truth[:, k].astype(bool), p[f"p_{label}"], False,
                     self.reason_threshold_tolerance)
         return self
+
+    def _reason_threshold_rows(self, items: pd.DataFrame) -> np.ndarray:
+        """Which items are of `reason_threshold_corpus` (none where unset)."""
+        if self.reason_threshold_corpus is None or "corpus_kind" not in items:
+            return np.zeros(len(items), dtype=bool)
+        return (items["corpus_kind"] == self.reason_threshold_corpus).to_numpy()
 
     def _fit_decision(self, decision: Pipeline, train: pd.DataFrame, validation: pd.DataFrame,
                       readable: pd.Series

@@ -38,6 +38,8 @@ class CorpusConfig(_Strict):
     weight: float = Field(1.0, gt=0)
     # a real corpus's working or held-back half only (experiments/PROTOCOL.md); unset: all
     half: Literal[HALVES] | None = None
+    # where the folder is absent: skipped (with a line saying so) instead of an error
+    optional: bool = False
 
 
 class DataConfig(_Strict):
@@ -115,6 +117,10 @@ class SplitsConfig(_Strict):
     # the first on ties): nested inside training, so no evaluated letter takes part.
     # Empty: the corpus's own `weight`.
     threshold_corpus_weights: list[float] = []
+    # A corpus kind (e.g. real) whose items set the reasons model's thresholds: they take no
+    # part in any fit, and each label's threshold is the one with the best F1 on the model's
+    # predictions for them. Unset, or no such items: the validation letters set them.
+    reason_threshold_corpus: Literal["synthetic", "real"] | None = None
     # a style family whose letters are left out of training and testing alike: for choosing
     # settings by `python -m imr_ml.training.experiments --select` without seeing the test family
     exclude_family: int | None = None
@@ -238,5 +244,6 @@ def classifier(cfg: Config) -> ImrClassifier:
         threshold_corpus=cfg.splits.threshold_corpus,
         threshold_folds=cfg.splits.threshold_folds,
         threshold_corpus_weights=tuple(cfg.splits.threshold_corpus_weights),
+        reason_threshold_corpus=cfg.splits.reason_threshold_corpus,
         random_state=cfg.seed,
     )

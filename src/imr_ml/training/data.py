@@ -4,6 +4,7 @@ and a manifest of what was trained on (counts and hashes, no text)."""
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ def load_items(cfg: Config, weak_labels: bool = True) -> tuple[pd.DataFrame, pd.
     tables, metas = [], []
     for corpus in cfg.data.corpora:
         path = from_root(corpus.path)
+        if not path.is_dir() and corpus.optional:
+            print(f"corpus folder {corpus.path} not present: left out", file=sys.stderr)
+            continue
         if not path.is_dir():
             hint = " (run `make data` first)" if corpus.kind == "synthetic" else ""
             raise CorpusError([f"corpus folder {corpus.path} not found{hint}"])
@@ -56,6 +60,8 @@ def manifest(cfg: Config, items: pd.DataFrame) -> dict[str, Any]:
     for corpus in cfg.data.corpora:
         digest = hashlib.sha256()
         folder = from_root(corpus.path)
+        if not folder.is_dir():  # an optional corpus left out
+            continue
         files = sorted(letters_dir(folder).rglob("*"))
         for path in [folder / LABELS_FILE, *files]:
             if path.is_file() and path.suffix.lower() in {".txt", ".pdf", ".jsonl"}:
