@@ -93,3 +93,33 @@ def test_a_clone_fits_inside_sklearn_cross_validate(items):
         assert 0 < fitted.decision_threshold_ < 1
         assert set(fitted.reason_thresholds_) == set(REASONS)
     assert set(scores["estimator"][0].predict(items.head(20))) <= set(DECISIONS)
+
+
+def test_evidence_is_a_sentence_of_the_rationale_for_each_predicted_reason(items):
+    """The sentence whose words add most to a reason's score; `{}` without reasons or text."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = ImrClassifier(word_min_df=1, char_min_df=1, item_text_min_df=1).fit(items)
+    table = pd.DataFrame({
+        "rationale": [("Guidelines allow ten visits. The patient had twelve visits. There is no "
+                      "documentation of objective functional improvement with the prior visits."),
+                      "", "No evidence of improvement."],
+        "item_text": ["Physical therapy"] * 3})
+    reasons = [["no_functional_improvement"], ["no_indication"], []]
+    evidence = model.evidence(table, reasons)
+    (part,) = evidence[0].values()
+    assert part["text"].startswith("There is no documentation of objective functional")
+    assert table["rationale"][0][part["start"]:part["end"]] == part["text"]
+    assert evidence[1:] == [{}, {}]
+    preds = model.predict_items(table, evidence=True)
+    assert preds["evidence"].tolist() == model.evidence(table, preds["reasons_pred"].tolist())
+
+
+def test_evidence_without_word_features_is_the_first_finding(items):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = ImrClassifier(reason_features=("char",), char_min_df=1).fit(items)
+    text = "Guidelines recommend a trial. The records lack any trial of it."
+    (evidence,) = model.evidence(pd.DataFrame({"rationale": [text], "item_text": [""]}),
+                                 [["no_indication"]])
+    assert evidence["no_indication"]["text"] == "The records lack any trial of it."

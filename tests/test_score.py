@@ -271,6 +271,25 @@ def test_real_letters_give_their_labelled_decision(scorer):
           f"decision_agrees {sum(agrees) / len(agrees):.1%} of {len(agrees)} items")
 
 
+@pytest.mark.shared
+@pytest.mark.skipif(not (REAL / "labels.jsonl").exists(), reason="../shared not present")
+def test_every_predicted_reason_has_an_evidence_sentence_of_its_rationale(scorer):
+    """On the real letters: the `evidence` column names a sentence of the item's rationale
+    (checked by offsets) for every predicted reason, and nothing else."""
+    rationales = {(r["letter_id"], r["item_index"]): r["rationale"]
+                  for _, rows in segment_letters([REAL / "letters"]) for r in rows}
+    rows = [r for r in scorer.score_letters([REAL / "letters"]) if r["status"] == "ok"]
+    reasons = 0
+    for row in rows:
+        evidence = json.loads(row["evidence"])
+        assert set(evidence) == set(row["reasons_pred"])
+        rationale = rationales[(row["letter_id"], row["item_index"])]
+        for part in evidence.values():
+            assert part["text"] and rationale[part["start"]:part["end"]] == part["text"]
+        reasons += len(evidence)
+    assert reasons > len(rows) / 2  # the real upheld items get reasons
+
+
 def test_explain_adds_the_features_behind_each_predicted_label(inputs, model_dir, tmp_path):
     import json
 

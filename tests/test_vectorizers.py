@@ -81,7 +81,8 @@ def test_ngram_keys_find_the_vocabulary_n_grams_of_each_document():
     keys = NgramKeys({"a": 0, "b": 1, "a b": 2, "b a": 3, "c a b": 4, "b b": 5})
     assert keys.fits and keys.base == 3 and sorted(keys.by_n) == [1, 2, 3]
     docs = [["c", "a", "b"], [], ["b"], ["b", "x", "a", "b", "b"]]  # no n-gram across docs
-    rows, columns = keys.find([t for d in docs for t in d], [len(d) for d in docs])
-    assert sorted(zip(rows.tolist(), columns.tolist())) == [
-        (0, 0), (0, 1), (0, 2), (0, 4), (2, 1), (3, 0), (3, 1), (3, 1), (3, 1), (3, 2), (3, 5)]
-    assert [len(a) for a in keys.find([], [])] == [0, 0]
+    rows, columns, starts = keys.find([t for d in docs for t in d], [len(d) for d in docs])
+    assert sorted(zip(rows.tolist(), columns.tolist(), starts.tolist())) == [
+        (0, 0, 1), (0, 1, 2), (0, 2, 1), (0, 4, 0), (2, 1, 3), (3, 0, 6), (3, 1, 4), (3, 1, 7),
+        (3, 1, 8), (3, 2, 6), (3, 5, 7)]
+    assert [len(a) for a in keys.find([], [])] == [0, 0, 0]

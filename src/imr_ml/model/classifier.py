@@ -45,7 +45,10 @@ from imr_ml.model.features import (
 )
 from imr_ml.model.letter_context import LetterContext, surgery_positions
 from imr_ml.model.metrics import decision_metrics, f1_from_counts
-from imr_ml.model.text import prepare
+from imr_ml.model.text import prepare, word_starts
+from imr_ml.model.vectorizers import NgramKeys
+from imr_ml.segment.roles import sentence_roles
+from imr_ml.segment.sentences import sentence_bounds
 
 INPUT_COLUMNS = ("rationale", "item_text")
 CLASSIFIERS = ("logistic_regression", "linear_svc")
@@ -144,6 +147,12 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, macro: bool, tolerance: float)
         scores = np.mean([f1_from_counts(tn, len(y) - y.sum(), len(y) - n_predicted),
                           scores], axis=0)
     return float(grid[scores >= scores.max() - tolerance].min())
+
+
+def _finding(text: str) -> int:
+    """The index of the text's first finding sentence (0 where there is none)."""
+    roles = [role for _, _, role in sentence_roles(text)]
+    return roles.index("finding") if "finding" in roles else 0
 
 
 class ImrClassifier(BaseEstimator):
@@ -416,7 +425,7 @@ class ImrClassifier(BaseEstimator):
             tuning = tuning[learns_reasons(tuning)]
             if not tuning.empty:
                 X, truth = self.input_table(tuning), self._binarizer().transform(tuning["reasons"])
-            p = self._reason_proba(X)
+            p = self._reason_proba(self._reason_features(X))
             for k, label in enumerate(labels):
                 self.reason_thresholds_[label] = _best_threshold(
                     truth[:, k].astype(bool), p[f"p_{label}"], False,
@@ -544,34 +553,43 @@ class ImrClassifier(BaseEstimator):
         return _best_threshold(y, p, True, self.decision_threshold_tolerance)
 
     # ---- prediction -------------------------------------------------------------------
-    def _reason_proba(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
-        """P(reason) of each label for an input table (`input_table`)."""
-        reasons = self.reason_pipeline_.named_steps
-        features = transform_table(reasons["features"], X)
-        return {f"p_{label}": _proba(estimator, features)
-                for label, estimator in zip(self.reasons, reasons["clf"].estimators_)}
+    def _reason_features(self, X: pd.DataFrame) -> Any:
+        """The reasons model's feature matrix of an input table (`input_table`)."""
+        return transform_table(self.reason_pipeline_.named_steps["features"], X)
 
-    def predict_proba(self, items: pd.DataFrame) -> pd.DataFrame:
-        """P(overturned) and P(reason) for each item, as columns `p_overturned`, `p_<reason>`."""
+    def _reason_proba(self, features: Any) -> dict[str, np.ndarray]:
+        """P(reason) of each label, from the reasons model's feature matrix."""
+        estimators = self.reason_pipeline_.named_steps["clf"].estimators_
+        return {f"p_{label}": _proba(estimator, features)
+                for label, estimator in zip(self.reasons, estimators)}
+
+    def _predict(self, items: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
+        """`predict_proba`'s table, and the reasons model's feature matrix behind it."""
         check_is_fitted(self, "decision_pipeline_")
         X = self.input_table(items)
         decision = self.decision_pipeline_.named_steps
         p = _proba(decision["clf"], transform_table(decision["features"], X))
         p = np.where(self._readable(items), p, self.empty_reasoning_p_)
+        features = self._reason_features(X)
         return pd.DataFrame({"p_overturned": _contextual(self.letter_context_, items, p),
-                             **self._reason_proba(X)}, index=items.index)
+                             **self._reason_proba(features)}, index=items.index), features
+
+    def predict_proba(self, items: pd.DataFrame) -> pd.DataFrame:
+        """P(overturned) and P(reason) for each item, as columns `p_overturned`, `p_<reason>`."""
+        return self._predict(items)[0]
 
     def predict(self, items: pd.DataFrame) -> np.ndarray:
         """The predicted decision of each item (`upheld` or `overturned`)."""
         return self.predict_items(items)["decision_pred"].to_numpy()
 
-    def predict_items(self, items: pd.DataFrame) -> pd.DataFrame:
+    def predict_items(self, items: pd.DataFrame, evidence: bool = False) -> pd.DataFrame:
         """Prediction columns for an items table (needs `rationale` and `item_text`).
 
         `reasons_pred` lists the reasons of items that are upheld, by the letter's stated
-        decision where the table has one, else by the predicted decision.
+        decision where the table has one, else by the predicted decision. With `evidence`, a
+        column `evidence`: the sentence behind each predicted reason (`evidence`).
         """
-        p = self.predict_proba(items)
+        p, features = self._predict(items)
         out = pd.DataFrame(index=items.index)
         out["decision_pred"] = np.where(p["p_overturned"] >= self.decision_threshold_,
                                         OVERTURNED, UPHELD)
@@ -591,9 +609,84 @@ class ImrClassifier(BaseEstimator):
                                for i in range(len(items))]
         for label in self.reasons:
             out[f"p_{label}"] = p[f"p_{label}"]
+        if evidence:
+            out["evidence"] = self._evidence(items, out["reasons_pred"].tolist(), features)
         return out
 
     # ---- explanations -----------------------------------------------------------------
+    def evidence(self, items: pd.DataFrame,
+                 reasons_pred: Sequence[Sequence[str]]) -> list[dict[str, dict[str, Any]]]:
+        """For each item and each of its predicted reasons, the sentence of its rationale
+        behind the reason: the one whose word n-grams add most to the reason's linear score
+        (TF-IDF value × coefficient, an n-gram's part shared evenly by its occurrences and
+        placed in the sentence of its first word). Where no sentence adds anything, the first
+        finding sentence (`imr_ml.segment.roles`), else the first sentence. As
+        ``{reason: {"text", "start", "end"}}``, offsets into the rationale; an item without
+        predicted reasons, or with a blank rationale, gets ``{}``."""
+        check_is_fitted(self, "reason_pipeline_")
+        return self._evidence(items, reasons_pred,
+                              self._reason_features(self.input_table(items)))
+
+    def _evidence(self, items: pd.DataFrame, reasons_pred: Sequence[Sequence[str]],
+                  features: Any) -> list[dict[str, dict[str, Any]]]:
+        """`evidence`, given the items' reason feature matrix."""
+        rationales = items["rationale"].fillna("").astype(str).tolist()
+        wanted = [i for i, reasons in enumerate(reasons_pred) if reasons]
+        texts = [rationales[i] for i in wanted]
+        sentences = [sentence_bounds(text) for text in texts]
+        first = np.cumsum([0, *map(len, sentences)])  # each text's first sentence, overall
+        labels = {label for i in wanted for label in reasons_pred[i]}
+        scores = self._sentence_scores(texts, sentences, first, labels,
+                                       features[np.asarray(wanted, dtype=np.int64)])
+        out: list[dict[str, dict[str, Any]]] = [{} for _ in rationales]
+        for k, i in enumerate(wanted):
+            if not sentences[k]:
+                continue
+            for label in reasons_pred[i]:
+                score = scores[label][first[k]:first[k + 1]]
+                best = int(np.argmax(score)) if score.max() > 0 else _finding(texts[k])
+                start, end = sentences[k][best]
+                out[i][label] = {"text": texts[k][start:end], "start": start, "end": end}
+        return out
+
+    def _sentence_scores(self, texts: list[str], sentences: list[list[tuple[int, int]]],
+                         first: np.ndarray, labels: set[str],
+                         features: Any) -> dict[str, np.ndarray]:
+        """For each label, what each sentence of the texts (numbered across them, `first`
+        their first) adds to its linear score through the word n-gram branch (zeros where
+        the model reads no word n-grams, or their vocabulary does not fit `NgramKeys`).
+        `features`: the texts' rows of the reasons model's feature matrix."""
+        scores = {label: np.zeros(first[-1]) for label in labels}
+        features_of = self.reason_pipeline_.named_steps["features"]
+        branch = next((b for b in ("role_word", "word")
+                       if b in features_of.named_transformers_), None)
+        if branch is None or not texts:
+            return scores
+        pipe = features_of.named_transformers_[branch]
+        tfidf = pipe.named_steps["tfidf"]
+        keys = getattr(tfidf, "ngram_keys_", None) or NgramKeys(tfidf.vocabulary_)
+        if not keys.fits:
+            return scores
+        prepared = [text.split() for text in pipe.named_steps["prepare"].transform(texts)]
+        rows, columns, starts = keys.find([w for words in prepared for w in words],
+                                          [len(words) for words in prepared])
+        # each occurrence's sentence, numbered across the texts: by its first word's offset
+        shift = np.cumsum([0, *(len(text) + 1 for text in texts)])
+        at = np.concatenate([np.asarray(word_starts(text), dtype=np.int64) + shift[k]
+                             for k, text in enumerate(texts)])[starts]
+        sentence_starts = np.concatenate([[start + shift[k] for start, _ in bounds]
+                                          for k, bounds in enumerate(sentences)])
+        sentence = np.maximum(np.searchsorted(sentence_starts, at, side="right") - 1, 0)
+        block = features_of.output_indices_[branch]
+        _, which, counts = np.unique(rows * features.shape[1] + columns, return_inverse=True,
+                                     return_counts=True)
+        share = np.asarray(features.tocsr()[rows, block.start + columns]).ravel() / counts[which]
+        for label in labels:
+            coef = self.linear_parts(label)[1][block]
+            scores[label] = np.bincount(sentence, weights=share * coef[columns],
+                                        minlength=first[-1])
+        return scores
+
     def linear_parts(self, target: str) -> tuple[Any, np.ndarray, float]:
         """(feature transformer, coefficients, intercept) of one target's linear model:
         `decision` or a reason label."""

@@ -13,8 +13,8 @@ from imr_ml.model.classifier import ImrClassifier
 
 def explained_items(model: ImrClassifier, items: pd.DataFrame, top_k: int = 8) -> list[dict[str, Any]]:
     """Predictions with, for the decision and each predicted reason, the top features
-    (TF-IDF value x coefficient) toward and against it."""
-    preds = model.predict_items(items).to_dict("records")
+    (TF-IDF value x coefficient) toward and against it, and each reason's evidence sentence."""
+    preds = model.predict_items(items, evidence=True).to_dict("records")
     parts = model.explain(items, top_k=top_k)
     out = []
     for row, pred, part in zip(items.to_dict("records"), preds, parts):
@@ -23,7 +23,7 @@ def explained_items(model: ImrClassifier, items: pd.DataFrame, top_k: int = 8) -
             "letter_id": row.get("letter_id"), "item_index": row.get("item_index"),
             "item_text": row.get("item_text", ""), "decision_pred": pred["decision_pred"],
             "p_overturned": pred["p_overturned"], "reasons_pred": pred["reasons_pred"],
-            "explanations": {t: part[t] for t in targets},
+            "evidence": pred["evidence"], "explanations": {t: part[t] for t in targets},
         })
     return out
 
@@ -41,6 +41,8 @@ def describe(record: dict[str, Any]) -> str:
         lines.append(f"  {target}: score {part['score']:+.2f} (intercept {part['intercept']:+.2f})")
         lines.append(f"    {sign}: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["toward"]))
         lines.append("    against: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["against"]))
+        if target in record["evidence"]:
+            lines.append(f"    evidence: \"{' '.join(record['evidence'][target]['text'].split())}\"")
         if "surgery_item" in part:
             lines.append("    P(overturned) may be lowered with the surgery's (item "
                          f"{part['surgery_item']}): an associated service is decided with it")

@@ -213,6 +213,11 @@ def _words(text: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(text)]
 
 
+def word_starts(text: str) -> list[int]:
+    """Where each word of `prepare`'s output for `text` (unmasked) starts in `text`."""
+    return [m.start() for m in _WORD.finditer(text)]
+
+
 def mark_negation(text: str) -> str:
     """The text's words lowercased, those in a negation's scope prefixed with `NOT_`.
 

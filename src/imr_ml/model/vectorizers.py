@@ -167,13 +167,15 @@ class NgramKeys:
             order = np.argsort(keys)
             self.by_n[n] = keys[order], np.asarray(columns, dtype=np.int64)[order]
 
-    def find(self, tokens: list[str], lengths: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of each n-gram of the vocabulary in the documents whose tokens,
-        document after document, are `tokens` (`lengths` of them each)."""
+    def find(self, tokens: list[str], lengths: list[int]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, start) of each n-gram of the vocabulary in the documents whose
+        tokens, document after document, are `tokens` (`lengths` of them each); `start` is
+        the position of the n-gram's first token in `tokens`."""
         numbers = np.fromiter(map(self.tokens.get, tokens, itertools.repeat(-1)),
                               dtype=np.int64, count=len(tokens))
         document = np.repeat(np.arange(len(lengths)), lengths)
-        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        rows, columns, starts = ([np.zeros(0, dtype=np.int64)] for _ in range(3))
         for n, (keys, cols) in self.by_n.items():
             m = len(numbers) - n + 1  # n-grams starting at 0 .. m - 1
             if m <= 0:
@@ -189,7 +191,8 @@ class NgramKeys:
             hit = keys[at] == key
             rows.append(document[:m][known][hit])
             columns.append(cols[at[hit]])
-        return np.concatenate(rows), np.concatenate(columns)
+            starts.append(np.flatnonzero(known)[hit])
+        return np.concatenate(rows), np.concatenate(columns), np.concatenate(starts)
 
 
 class WordTfidf(TfidfVectorizer):
@@ -236,7 +239,7 @@ class WordTfidf(TfidfVectorizer):
                 words = [w for w in words if w not in stop_words]
             tokens += words
             lengths.append(len(words))
-        rows, columns = self.ngram_keys_.find(tokens, lengths)
+        rows, columns, _ = self.ngram_keys_.find(tokens, lengths)
         counts = sp.csr_matrix((np.ones(len(rows), dtype=self.dtype), (rows, columns)),
                                shape=(len(lengths), len(self.vocabulary_)))
         counts.sum_duplicates()  # sorted indices, as sklearn's

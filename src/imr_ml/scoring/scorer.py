@@ -45,7 +45,7 @@ class Scorer:
         self.explain_top_k = explain_top_k  # > 0: an `explanation` column (JSON)
         p_reasons = [f"p_{label}" for label in model.reasons]
         predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
-                     *p_reasons, *(["explanation"] if explain_top_k else [])]
+                     *p_reasons, "evidence", *(["explanation"] if explain_top_k else [])]
         self.columns = [*LETTER_FIELDS, *predicted, "guidelines", "status", "error"]
         self.table_columns = ["row", "item_text", *predicted, "status", "error"]
 
@@ -64,7 +64,10 @@ class Scorer:
         frame = pd.DataFrame(ok, columns=["source", "item_index", "rationale", "item_text",
                                           "decision_stated"], dtype=object
                              ).rename(columns={"source": "letter_id"})
-        predicted = self.model.predict_items(frame).to_dict("records") if ok else []
+        predicted = (self.model.predict_items(frame, evidence=True).to_dict("records")
+                     if ok else [])
+        for pred in predicted:
+            pred["evidence"] = json.dumps(pred["evidence"], ensure_ascii=False)
         if ok and self.explain_top_k:
             for pred, part in zip(predicted, self.model.explain(frame, self.explain_top_k)):
                 pred["explanation"] = _explanation(pred, part)
