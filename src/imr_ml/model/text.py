@@ -213,9 +213,11 @@ def _words(text: str) -> list[str]:
     return [word.lower() for word in _WORD.findall(text)]
 
 
-def word_starts(text: str) -> list[int]:
-    """Where each word of `prepare`'s output for `text` (unmasked) starts in `text`."""
-    return [m.start() for m in _WORD.finditer(text)]
+@lru_cache(maxsize=4096)
+def word_starts(text: str) -> tuple[int, ...]:
+    """Where each word of `prepare`'s output for `text` (unmasked) starts in `text`;
+    remembered for recent texts (the masking and the evidence both read them)."""
+    return tuple(m.start() for m in _WORD.finditer(text))
 
 
 def mark_negation(text: str) -> str:
@@ -241,11 +243,11 @@ def _marked_texts(text: str) -> tuple[str, str]:
     spans = verdict_spans(text)
     if not spans:
         return full, full
-    starts = [m.start() for m in _WORD.finditer(text)]
-    return full, " ".join(_outside(words, starts, spans))
+    return full, " ".join(_outside(words, word_starts(text), spans))
 
 
-def _outside(words: list[str], starts: list[int], spans: Sequence[tuple[int, int]]) -> list[str]:
+def _outside(words: list[str], starts: Sequence[int],
+             spans: Sequence[tuple[int, int]]) -> list[str]:
     """The words (starting at `starts`) that start outside the spans (in order, apart)."""
     kept: list[str] = []
     at = 0
@@ -261,7 +263,7 @@ def _role_texts(text: str, negation: bool) -> tuple[str, str]:
     sentence (`ROLE_PREFIXES`), joined: all of them, and those outside its verdict clauses.
     A word of the guideline and the same word of a finding are then different features."""
     words = _mark(_words(text)) if negation else _words(text)
-    starts = [m.start() for m in _WORD.finditer(text)]
+    starts = word_starts(text)
     roles = sentence_roles(text)
     firsts = [start for start, _, _ in roles]
     # every word starts inside a sentence: sentences cover all of the text but whitespace
