@@ -130,19 +130,22 @@ def build_features(branches: Sequence[str], labels: Sequence[str], *, mask: bool
         return {"ngram_range": tuple(given["ngram_range"]), "min_df": given["min_df"],
                 "max_features": given["max_features"]}
 
+    def words(roles: bool) -> Pipeline:  # the prepared words are lower-cased already
+        return _text_branch(TfidfVectorizer(**settings("word"), sublinear_tf=True,
+                                            lowercase=False, token_pattern=r"\S+"),
+                            mask, negation, roles)
+
+    def counts() -> FunctionTransformer:
+        return FunctionTransformer(scaled_log1p, kw_args={"scale": rule_scale},
+                                   feature_names_out="one-to-one")
+
     make = {
-        "word": lambda: _text_branch(TfidfVectorizer(
-            **settings("word"), sublinear_tf=True, lowercase=False, token_pattern=r"\S+",
-        ), mask, negation),
-        "role_word": lambda: _text_branch(TfidfVectorizer(
-            **settings("word"), sublinear_tf=True, lowercase=False, token_pattern=r"\S+",
-        ), mask, negation, roles=True),
+        "word": lambda: words(roles=False),
+        "role_word": lambda: words(roles=True),
         "char": lambda: _text_branch(CharTfidf(**settings("char")), mask, False),
         "item_text": lambda: TfidfVectorizer(**settings("item_text"), sublinear_tf=True),
-        "rules": lambda: FunctionTransformer(
-            scaled_log1p, kw_args={"scale": rule_scale}, feature_names_out="one-to-one"),
-        "finding_rules": lambda: FunctionTransformer(
-            scaled_log1p, kw_args={"scale": rule_scale}, feature_names_out="one-to-one"),
+        "rules": counts,
+        "finding_rules": counts,
     }
     columns = {"word": "rationale", "role_word": "rationale", "char": "rationale",
                "item_text": "item_text",

@@ -238,12 +238,15 @@ def _marked_texts(text: str) -> tuple[str, str]:
     words, so both views mark a word alike. Remembered for recent texts: the decision
     (masked) and reasons (full) branches read the same rationales one after the other.
     """
-    words = _mark(_words(text))
+    return _views(text, _mark(_words(text)))
+
+
+def _views(text: str, words: list[str]) -> tuple[str, str]:
+    """The text's words (`word_starts`'s, treated) joined: all of them, and those starting
+    outside its verdict clauses."""
     full = " ".join(words)
     spans = verdict_spans(text)
-    if not spans:
-        return full, full
-    return full, " ".join(_outside(words, word_starts(text), spans))
+    return full, (" ".join(_outside(words, word_starts(text), spans)) if spans else full)
 
 
 def _outside(words: list[str], starts: Sequence[int],
@@ -263,15 +266,11 @@ def _role_texts(text: str, negation: bool) -> tuple[str, str]:
     sentence (`ROLE_PREFIXES`), joined: all of them, and those outside its verdict clauses.
     A word of the guideline and the same word of a finding are then different features."""
     words = _mark(_words(text)) if negation else _words(text)
-    starts = word_starts(text)
     roles = sentence_roles(text)
     firsts = [start for start, _, _ in roles]
     # every word starts inside a sentence: sentences cover all of the text but whitespace
-    words = [ROLE_PREFIXES[roles[bisect_right(firsts, at) - 1][2]] + word
-             for word, at in zip(words, starts, strict=True)]
-    spans = verdict_spans(text)
-    full = " ".join(words)
-    return full, (" ".join(_outside(words, starts, spans)) if spans else full)
+    return _views(text, [ROLE_PREFIXES[roles[bisect_right(firsts, at) - 1][2]] + word
+                         for word, at in zip(words, word_starts(text), strict=True)])
 
 
 def prepare(texts: Sequence[str], mask: bool = False, negation: bool = False,

@@ -6,14 +6,14 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from imr_ml.corpus.splits import HALVES, real_halves
+from imr_ml.corpus.splits import HALVES
 from imr_ml.corpus.table import META_FILE
 from imr_ml.errors import CorpusError
 from imr_ml.model.metrics import comparison_table, per_reason_table, score
 from imr_ml.store import load_classifier
 from imr_ml.training.baselines import BASELINES
 from imr_ml.training.config import Config
-from imr_ml.training.data import holdout_split, load_corpora
+from imr_ml.training.data import evaluation_parts, holdout_split, load_corpora
 
 
 def evaluate_corpus(
@@ -36,7 +36,7 @@ def evaluate_corpus(
         if (items["corpus_kind"] != "real").any():
             raise CorpusError([(f"--split {split.replace('_', '-')} is a half of real letters; "
                                f"{', '.join(map(str, data))} holds synthetic ones")])
-        items = items[items["letter_id"].isin(real_halves(items["letter_id"])[split])]
+        items = evaluation_parts(items, trained=())[split]
     reasons = list(cfg.labels.reasons)
     if baseline is not None:
         name = f"baseline:{baseline}"
