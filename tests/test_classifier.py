@@ -21,6 +21,7 @@ from sklearn.model_selection import GroupKFold, cross_validate
 from imr_ml.corpus.synth import generate
 from imr_ml.labels import DECISIONS, REASONS
 from imr_ml.model.classifier import ImrClassifier
+from imr_ml.segment.sentences import sentence_bounds
 from imr_ml.training.config import classifier, load_config
 from imr_ml.training.data import load_items
 
@@ -113,6 +114,25 @@ def test_evidence_is_a_sentence_of_the_rationale_for_each_predicted_reason(items
     assert evidence[1:] == [{}, {}]
     preds = model.predict_items(table, evidence=True)
     assert preds["evidence"].tolist() == model.evidence(table, preds["reasons_pred"].tolist())
+
+
+def test_sentence_scores_add_up_to_the_word_branch_part_of_the_linear_score(items):
+    """What the sentences of a rationale add to a reason's score sums to its word n-grams'
+    part of that score (value x coefficient), however often an n-gram occurs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = ImrClassifier(word_min_df=1, char_min_df=1, item_text_min_df=1).fit(items)
+    table = items.head(25)
+    texts = table["rationale"].fillna("").tolist()
+    sentences = [sentence_bounds(text) for text in texts]
+    first = np.cumsum([0, *map(len, sentences)])
+    features = model._reason_features(model.input_table(table)).tocsr()
+    scores = model._sentence_scores(texts, sentences, first, set(model.reasons), features)
+    block = model.reason_pipeline_.named_steps["features"].output_indices_["word"]
+    for label in model.reasons:
+        expected = features[:, block] @ model.linear_parts(label)[1][block]
+        per_text = np.add.reduceat(scores[label], first[:-1])
+        assert np.allclose(per_text, expected)
 
 
 def test_evidence_without_word_features_is_the_first_finding(items):
