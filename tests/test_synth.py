@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from imr_ml.corpus.synth import HARD_CASES, LAYOUTS, NoiseConfig, generate, make_letter
-from imr_ml.corpus.synth.catalogue import TREATMENTS
+from imr_ml.corpus.synth.catalogue import ASSOCIATED, TREATMENTS
+from imr_ml.corpus.synth.categories import category_of
 from imr_ml.corpus.synth.phrasing import N_FAMILIES, STYLES, family_of, styles_of
-from imr_ml.labels import REASONS
+from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY, REASONS
 from imr_ml.segment.rows import segment_letters
 
 N_LETTERS = 1000
@@ -218,8 +219,8 @@ def test_every_hard_case_occurs(corpus: dict) -> None:
 
 
 def test_labels_obey_the_schema(corpus: dict) -> None:
-    keys = {"letter_id", "item_index", "item_text", "decision", "reasons", "guidelines",
-            "label_source"}
+    keys = {"letter_id", "item_index", "item_text", "decision", "reasons", "category",
+            "drug_class", "guidelines", "label_source"}
     index: dict[str, int] = defaultdict(int)
     for row, m in zip(corpus["labels"], corpus["meta"]):
         assert set(row) == keys
@@ -235,6 +236,18 @@ def test_labels_obey_the_schema(corpus: dict) -> None:
                                                                  "other"}
         assert row["label_source"] == "gold"
         assert row["item_text"] == row["item_text"].strip() and row["item_text"]
+        assert row["category"] in CATEGORIES
+        assert (row["drug_class"] in DRUG_CLASSES) == (row["category"] == PHARMACY)
+        assert row["drug_class"] is None or row["category"] == PHARMACY
+
+
+@pytest.mark.parametrize("treatment", [*TREATMENTS, *ASSOCIATED.values()],
+                         ids=lambda t: t.key)
+def test_every_treatment_has_a_category_and_pharmacy_a_drug_class(treatment) -> None:
+    for text in (*treatment.items, *treatment.noqty_items):
+        category, drug_class = category_of(treatment, text)
+        assert category in CATEGORIES
+        assert (drug_class in DRUG_CLASSES) == (category == PHARMACY), text
 
 
 def test_rationales_have_realistic_length(corpus: dict) -> None:

@@ -28,6 +28,19 @@ REASONS: tuple[str, ...] = (
 REQUIRED_REASONS: tuple[str, ...] = REASONS[:3]
 FALLBACK_REASON = "other"  # an upheld item whose reasons fit no other label
 
+# Treatment categories and drug classes, as DWC and CWCI group IMR outcomes
+# (../shared/real/CATEGORIES.md); a drug class only for pharmacy items.
+CATEGORIES: tuple[str, ...] = (
+    "pharmacy", "physical_therapy", "chiropractic", "acupuncture", "injections", "dmepos",
+    "diagnostics", "surgery", "evaluation_management", "behavioral_health", "home_health",
+    "programs", "other",
+)
+PHARMACY = "pharmacy"
+DRUG_CLASSES: tuple[str, ...] = (
+    "opioid", "nsaid", "muscle_relaxant", "neuropathic", "antidepressant", "sedative", "topical",
+    "gi", "other_drug",
+)
+
 # How sure a label is: gold (given by a person or by construction), silver (the decision the
 # letter states), weak (reasons from the rule labeller), none (no reasons: overturned, or
 # not labelled).

@@ -36,6 +36,7 @@ META_FILE = "meta.jsonl"
 LABELLED_COLUMNS = (
     "letter_id", "item_index", "source", "layout", "item_text", "rationale", "guidelines",
     "decision_stated", "decision", "reasons", "decision_source", "reasons_source",
+    "category", "drug_class",
 )
 
 
@@ -165,6 +166,8 @@ def _labelled_row(row: dict[str, Any], label: dict[str, Any]) -> dict[str, Any]:
         "decision_source": label.get("decision_source",
                                      "gold" if label.get("decision") else "silver"),
         "reasons_source": label.get("reasons_source", "gold") if has_reasons else "none",
+        "category": label.get("category"),
+        "drug_class": label.get("drug_class"),
     }
 
 

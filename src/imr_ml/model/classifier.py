@@ -35,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted
 from imr_ml.corpus.rules import shared_labeller
 from imr_ml.corpus.splits import letter_folds, letter_split, phrasing_folds
 from imr_ml.labels import OVERTURNED, REASONS, UPHELD, check_reason_labels, learns_reasons
+from imr_ml.model.category import CATEGORY_COLUMNS, CategoryClassifier
 from imr_ml.model.features import (
     BRANCHES,
     add_rule_columns,
@@ -221,6 +222,9 @@ class ImrClassifier(BaseEstimator):
         A `corpus_kind` whose items set the reason thresholds (each label's best F1 on the
         model's predictions for them) and take no part in any fit. Unset, or no such items:
         the validation letters set them.
+    category_C : float
+        Inverse regularisation strength of the category model (`imr_ml.model.category`),
+        fitted on the items that have a `category` label.
     random_state : int
         Seed of the validation split (and of LinearSVC).
 
@@ -235,6 +239,8 @@ class ImrClassifier(BaseEstimator):
         P(overturned) of an item with nothing left to read once masked: the training prior.
     threshold_corpus_weight_ : float or None
         The threshold corpus's chosen sample weight, where `threshold_corpus_weights` are set.
+    category_model_ : CategoryClassifier or None
+        Category and drug class of each item (None where no training item had a category).
     metadata_ : dict
         What `imr_ml.model.persistence.load` read beside the model (empty when fitted here).
     """
@@ -276,6 +282,7 @@ class ImrClassifier(BaseEstimator):
         threshold_folds: int = 5,
         threshold_corpus_weights: Sequence[float] = (),
         reason_threshold_corpus: str | None = None,
+        category_C: float = 4.0,
         random_state: int = 0,
     ) -> None:
         self.reasons = reasons
@@ -312,6 +319,7 @@ class ImrClassifier(BaseEstimator):
         self.threshold_folds = threshold_folds
         self.threshold_corpus_weights = threshold_corpus_weights
         self.reason_threshold_corpus = reason_threshold_corpus
+        self.category_C = category_C
         self.random_state = random_state
 
     # ---- building ---------------------------------------------------------------------
@@ -441,6 +449,7 @@ class ImrClassifier(BaseEstimator):
                            for k, est in enumerate(ovr.estimators_)]
         self.decision_pipeline_, self.reason_pipeline_ = decision, reasons
 
+        self.category_model_ = self._fit_categories(items)
         if self.tune_reason_thresholds:
             tuning = tuning[learns_reasons(tuning)]
             if not tuning.empty:
@@ -451,6 +460,18 @@ class ImrClassifier(BaseEstimator):
                     truth[:, k].astype(bool), p[f"p_{label}"], False,
                     self.reason_threshold_tolerance)
         return self
+
+    def _fit_categories(self, items: pd.DataFrame) -> CategoryClassifier | None:
+        """The category model, fitted on the items with a category label (None: none has)."""
+        if "category" not in items:
+            return None
+        labelled = items[items["category"].notna()]
+        if labelled.empty:
+            return None
+        return CategoryClassifier(C=self.category_C).fit(
+            labelled["item_text"].tolist(), labelled["category"].tolist(),
+            labelled["drug_class"].tolist() if "drug_class" in labelled else
+            [None] * len(labelled))
 
     def _reason_threshold_rows(self, items: pd.DataFrame) -> np.ndarray:
         """Which items are of `reason_threshold_corpus` (none where unset)."""
@@ -631,6 +652,14 @@ class ImrClassifier(BaseEstimator):
             out[f"p_{label}"] = p[f"p_{label}"]
         if evidence:
             out["evidence"] = self._evidence(items, out["reasons_pred"].tolist(), features)
+        categories = getattr(self, "category_model_", None)  # None: saved before categories
+        if categories is not None:
+            table = categories.predict_table(items["item_text"].tolist())
+            for column in CATEGORY_COLUMNS:
+                out[column] = table[column].to_numpy()
+        else:
+            for column in CATEGORY_COLUMNS:
+                out[column] = None
         return out
 
     # ---- explanations -----------------------------------------------------------------

@@ -16,7 +16,7 @@ from sklearn.metrics import (
 )
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from imr_ml.labels import OVERTURNED, REQUIRED_REASONS, scores_reasons
+from imr_ml.labels import CATEGORIES, OVERTURNED, PHARMACY, REQUIRED_REASONS, scores_reasons
 
 RESAMPLES = 2000  # letter resamples behind each interval
 LEVEL = 0.95
@@ -63,6 +63,29 @@ def reason_metrics(
     out["required_micro_f1"] = float(
         f1_score(true[:, required], pred[:, required], average="micro", zero_division=0)
     )
+    return out
+
+
+def category_metrics(categories: Sequence[str], predicted: Sequence[str],
+                     drug_classes: Sequence[str | None],
+                     predicted_drugs: Sequence[str | None]) -> dict[str, float]:
+    """Category accuracy, macro-F1 and per-category recall (with support); drug class
+    accuracy over the items whose true category is pharmacy."""
+    true, pred = np.asarray(categories, dtype=object), np.asarray(predicted, dtype=object)
+    out = {"accuracy": float(accuracy_score(true, pred)),
+           "macro_f1": float(f1_score(true, pred, average="macro", zero_division=0)),
+           "n": float(len(true))}
+    for category in CATEGORIES:
+        here = true == category
+        if here.any():
+            out[f"{category}_recall"] = float((pred[here] == category).mean())
+            out[f"{category}_support"] = float(here.sum())
+    pharmacy = true == PHARMACY
+    if pharmacy.any():
+        drugs = np.asarray(drug_classes, dtype=object)[pharmacy]
+        out["drug_class_accuracy"] = float(
+            (drugs == np.asarray(predicted_drugs, dtype=object)[pharmacy]).mean())
+        out["drug_class_n"] = float(pharmacy.sum())
     return out
 
 
@@ -136,6 +159,7 @@ def format_table(results: Mapping[str, Mapping[str, float]], columns: Sequence[s
 TABLE_COLUMNS = (
     "decision_macro_f1", "decision_overturned_recall", "decision_overturned_pr_auc",
     "reasons_required_micro_f1", "reasons_micro_f1", "reasons_macro_f1",
+    "category_accuracy", "category_drug_class_accuracy",
 )
 # Letter-bootstrap intervals of the two headline figures, printed below the table.
 INTERVAL_COLUMNS = tuple(f"{name}_ci_{end}" for name in (
@@ -144,8 +168,8 @@ INTERVAL_COLUMNS = tuple(f"{name}_ci_{end}" for name in (
 
 def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str],
           intervals: bool = True) -> dict[str, float]:
-    """Decision metrics over all items, reason metrics over the upheld, labelled ones, and
-    (with `intervals`, where the items name their letters) letter-bootstrap intervals."""
+    """Decision metrics over all items, reason metrics over the upheld, labelled ones,
+    category metrics over the items with a category label, and (with `intervals`, where the items name their letters) letter-bootstrap intervals."""
     p_overturned = preds.get("p_overturned")
     out = {f"decision_{k}": v for k, v in decision_metrics(
         items["decision"].tolist(), preds["decision_pred"].tolist(), p_overturned).items()}
@@ -154,6 +178,12 @@ def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str],
         out |= {f"reasons_{k}": v for k, v in reason_metrics(
             items.loc[rows, "reasons"].tolist(), preds.loc[rows, "reasons_pred"].tolist(),
             reasons).items()}
+    if "category" in items and "category" in preds:
+        known = items["category"].notna().to_numpy()
+        if known.any():
+            out |= {f"category_{k}": v for k, v in category_metrics(
+                items.loc[known, "category"], preds.loc[known, "category"],
+                items.loc[known, "drug_class"], preds.loc[known, "drug_class"]).items()}
     if intervals and "letter_id" in items:
         out |= _intervals(items, preds, rows)
     return out

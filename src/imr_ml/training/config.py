@@ -89,11 +89,17 @@ class ClassifierConfig(_Strict):
     features: list[Branch] = Field(["word", "char", "item_text", "rules"], min_length=1)
 
 
+class CategoryConfig(_Strict):
+    """The treatment category model (`imr_ml.model.category`): lexicon, then item text."""
+    C: float = Field(4.0, gt=0)
+
+
 class ModelsConfig(_Strict):
     decision: ClassifierConfig = ClassifierConfig()
     reasons: ClassifierConfig = ClassifierConfig(tune_thresholds=True)
     # lower a surgery's associated services with its predicted decision (letter_context.py)
     letter_context: bool = True
+    category: CategoryConfig = CategoryConfig()
 
 
 class SplitsConfig(_Strict):
@@ -239,6 +245,7 @@ def classifier(cfg: Config) -> ImrClassifier:
            for key in ("classifier", "C", "class_weight", "calibration", "threshold_tolerance")},
         tune_decision_threshold=d.tune_thresholds, tune_reason_thresholds=r.tune_thresholds,
         letter_context=cfg.models.letter_context,
+        category_C=cfg.models.category.C,
         validation_size=cfg.splits.validation_size,
         decision_validation=cfg.splits.decision_validation,
         threshold_corpus=cfg.splits.threshold_corpus,

@@ -24,6 +24,7 @@ from typing import Any
 
 from imr_ml.corpus.synth.case import case_slots, make_case
 from imr_ml.corpus.synth.catalogue import ASSOCIATED, CATALOGUE, TREATMENTS
+from imr_ml.corpus.synth.categories import category_of
 from imr_ml.corpus.synth.noise import NoiseConfig, apply
 from imr_ml.corpus.synth.phrasing import FAMILY_VOCAB, N_FAMILIES, STYLES, family_of
 from imr_ml.corpus.synth.plan import plan_letter
@@ -96,10 +97,12 @@ def make_letter(seed: int, k: int, noise: NoiseConfig | None = None
                         _rng("noise", seed, k))
     labels, meta = [], []
     for index, (item, r) in enumerate(zip(items, rats)):
+        category, drug_class = category_of(item.treatment, item.item_text)
         labels.append({
             "letter_id": lid, "item_index": index, "item_text": item.item_text,
             "decision": item.decision,
             "reasons": sorted(item.reasons) if item.decision == "upheld" else [],
+            "category": category, "drug_class": drug_class,
             "guidelines": item.guidelines, "label_source": "gold",
         })
         meta.append({

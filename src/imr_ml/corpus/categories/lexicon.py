@@ -1,0 +1,94 @@
+"""The category lexicon: an item text's treatment category and drug class by ordered patterns.
+
+`lexicon.json` lists, per category and per drug class, regular expressions matched
+case-insensitively between word boundaries; the first entry that matches wins (the file says
+why the order matters), on the item's head before its whole text. A drug class's match makes an item pharmacy at the place of the
+`pharmacy` entry. The lexicon gives no answer where nothing matches: a learned model
+(`imr_ml.model.category`) decides those.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from imr_ml.errors import PatternError
+from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
+
+LEXICON_FILE = Path(__file__).with_name("lexicon.json")
+
+
+def _compiled(entries: list[dict], known: tuple[str, ...],
+              where: str) -> list[tuple[str, re.Pattern]]:
+    """(id, one pattern of all its alternatives) per entry, in order; unknown ids and bad
+    patterns fail naming the entry."""
+    out = []
+    for entry in entries:
+        if entry.get("id") not in known:
+            raise PatternError(f"{where}: {entry.get('id')!r} is not one of {known}")
+        try:
+            pattern = re.compile(r"(?<![\w-])(?:" + "|".join(entry["patterns"]) + r")(?![\w-])",
+                                 re.IGNORECASE)
+        except (re.error, KeyError, TypeError) as err:
+            raise PatternError(f"{where}: entry {entry['id']!r}: {err}") from None
+        out.append((entry["id"], pattern))
+    return out
+
+
+# A service is named before its add-ons: "chiropractic care with modalities (ultrasound)".
+_ADD_ON = re.compile(r"\s+(?:with|including|plus)\s|\s*\(", re.IGNORECASE)
+
+
+def head(text: str) -> str:
+    """The item text before its first add-on (" with ", " including ", " plus ", "(")."""
+    match = _ADD_ON.search(text)
+    return text[:match.start()] if match and match.start() > 0 else text
+
+
+@dataclass(frozen=True)
+class CategoryLexicon:
+    """Ordered category and drug-class patterns (`load_lexicon` reads them)."""
+
+    categories: tuple[tuple[str, re.Pattern], ...]
+    drug_classes: tuple[tuple[str, re.Pattern], ...]
+
+    def drug_class(self, text: str) -> str | None:
+        """The first drug class whose patterns match the text, else None."""
+        return next((cid for cid, pattern in self.drug_classes if pattern.search(text)), None)
+
+    def category(self, text: str) -> str | None:
+        """The first category whose patterns match the text (pharmacy also where a drug
+        class matches), else None."""
+        for cid, pattern in self.categories:
+            if pattern.search(text) or (cid == PHARMACY and self.drug_class(text)):
+                return cid
+        return None
+
+    def classify(self, text: str) -> tuple[str | None, str | None]:
+        """(category, drug class) of an item text, the drug class only for pharmacy: those
+        of its head (`head`) where the lexicon knows it, else of the whole text."""
+        for part in dict.fromkeys((head(text), text)):
+            category = self.category(part)
+            if category is not None:
+                return category, self.drug_class(part) if category == PHARMACY else None
+        return None, None
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> CategoryLexicon:
+    """Read and compile a lexicon file; a bad file fails naming it and the entry."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        categories, drug_classes = data["categories"], data["drug_classes"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise PatternError(f"{path}: not a category lexicon ({err})") from None
+    return CategoryLexicon(tuple(_compiled(categories, CATEGORIES, f"{path} categories")),
+                           tuple(_compiled(drug_classes, DRUG_CLASSES, f"{path} drug_classes")))
+
+
+@lru_cache(maxsize=1)
+def shared_lexicon() -> CategoryLexicon:
+    """The package's lexicon, read once per process."""
+    return load_lexicon()
