@@ -89,8 +89,9 @@ class CategoryClassifier(BaseEstimator):
                                 [answers[i][1] for i in pharmacy], self.lexicon_precision_)
             for i, value in zip(pharmacy, chosen):
                 drug[i] = value
-        return pd.DataFrame({"category": category, "drug_class": drug,
-                             "p_category": p_category})
+        return pd.DataFrame({"category": pd.Series(category, dtype=object),
+                             "drug_class": pd.Series(drug, dtype=object),
+                             "p_category": pd.Series(p_category, dtype=float)})
 
     def _text_model(self, y: np.ndarray) -> Pipeline:
         """TF-IDF of character n-grams and a logistic regression; a constant for one class."""
