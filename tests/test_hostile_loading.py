@@ -5,9 +5,13 @@ reached or written. Each gives one line naming the file and the problem, never a
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import test_score
@@ -20,11 +24,13 @@ model_dir = test_score.model_dir  # the fixture: a small model fitted on the sam
 
 
 def _one_line_error(capsys, *words: str) -> str:
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    """Check that standard error is one line holding `words`; returns standard output."""
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1, \
+        captured.err
     for word in words:
-        assert word in err, err
-    return err
+        assert word in captured.err, captured.err
+    return captured.out
 
 
 def _copy(folder: Path, tmp_path: Path) -> Path:
@@ -81,3 +87,118 @@ def test_a_damaged_model_file_with_a_matching_hash_is_refused(model_dir, tmp_pat
     _edit_metadata(copy, sha256=sha256_of(path))
     assert _explain(copy) == 2
     _one_line_error(capsys, str(path), "cannot be read as a model")
+
+
+# ---- the command line ----------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN"])
+def test_a_timeout_that_is_not_a_finite_number_is_refused(value, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["score", "x.txt", "--out", "o.csv", f"--timeout={value}"])
+    assert stop.value.code == 2 and "is not a finite number" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"imr-ml {version('imr-ml')}\n"
+
+
+@pytest.mark.parametrize(("out", "words"), [
+    ("metrics.txt", ["metrics.txt", "name the file .json"]),
+    ("metrics", ["metrics", "name the file .json"]),
+    ("a_file/metrics.json", ["a_file/metrics.json", "cannot create its folder"]),
+    ("a_folder.json", ["a_folder.json", "is a folder"]),
+])
+def test_evaluate_out_is_checked_before_the_work(tmp_path, capsys, out, words):
+    (tmp_path / "a_file").write_text("")
+    (tmp_path / "a_folder.json").mkdir()
+    assert _evaluate(tmp_path / out) == 2
+    assert _one_line_error(capsys, *words) == ""  # refused before any metric was printed
+
+
+def test_evaluate_out_that_cannot_be_written_gives_one_line(capsys):
+    assert _evaluate(Path("/proc/metrics.json")) == 2
+    _one_line_error(capsys, "/proc/metrics.json")
+
+
+def _evaluate(out: Path) -> int:
+    return main(["evaluate", "--baseline", "majority", "--data", str(SAMPLES),
+                 "--out", str(out)])
+
+
+def _run_into_a_closed_pipe(*argv: str) -> subprocess.CompletedProcess:
+    """Run `imr-ml argv` with standard output a pipe whose reader has gone (as `| head`
+    leaves it once it has read its lines)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "imr_ml.cli", *argv], stdout=write,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, check=False)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("argv", [
+    ["segment", str(SAMPLES / "letters"), "-q"],
+    ["evaluate", "--baseline", "majority", "--data", str(SAMPLES)],
+])
+def test_a_closed_standard_output_ends_the_command_quietly(argv):
+    done = _run_into_a_closed_pipe(*argv)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_explain_into_a_closed_pipe_ends_quietly(model_dir):
+    done = _run_into_a_closed_pipe("explain", "--text", "No functional improvement.",
+                                   "--model", str(model_dir))
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_a_broken_pipe_that_is_not_standard_output_is_a_bug(monkeypatch):
+    import imr_ml.cli
+
+    def broken(_args):
+        raise BrokenPipeError("a worker's pipe")
+
+    monkeypatch.setattr(imr_ml.cli, "cmd_synth", broken)
+    with pytest.raises(BrokenPipeError, match="a worker's pipe"):
+        main(["synth", "--out", "nowhere"])
+
+
+def test_explain_prints_no_letter_text_unless_asked(model_dir, capsys):
+    from imr_ml.segment.rows import segment_letters
+
+    letter = SAMPLES / "letters" / "synth_000002.txt"
+    rows = [row for _, rows in segment_letters([letter]) for row in rows]
+    assert main(["explain", str(letter), "--model", str(model_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "synth_000002 item 0" in printed and "the rationale's characters" in printed
+    sentences = [s.strip() for row in rows for s in row["rationale"].split(".") if len(s) > 30]
+    assert sentences and not any(s in " ".join(printed.split()) for s in sentences)
+    assert not any(row["item_text"] in printed for row in rows)
+    assert main(["explain", str(letter), "--model", str(model_dir), "--show-text"]) == 0
+    shown = capsys.readouterr().out
+    assert all(row["item_text"] in shown for row in rows)
+    assert any(s in " ".join(shown.split()) for s in sentences)
+
+
+# ---- the classifier -------------------------------------------------------------------------
+def test_a_text_of_words_the_model_never_saw_gets_the_prior(model_dir, tmp_path):
+    """Nothing the model can read is no evidence either way: P(overturned) is the prior, as
+    for a rationale with nothing left once its verdict is masked; in score-table too."""
+    from imr_ml.store import load_classifier
+
+    model = load_classifier(str(model_dir))
+    texts = ["Zorblax quimbly fenturo wazzik.", "Blorptic snarfle",
+             SAMPLES.joinpath("letters", "synth_000001.txt").read_text()[-600:]]
+    p = model.predict_proba(pd.DataFrame({"rationale": texts, "item_text": ""}))["p_overturned"]
+    assert p.iloc[:2].tolist() == [model.empty_reasoning_p_] * 2
+    assert p.iloc[2] != pytest.approx(model.empty_reasoning_p_)
+    table, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
+    pd.DataFrame({"text": texts[:2]}).to_csv(table, index=False)
+    assert main(["score-table", str(table), "--text-column", "text", "--model", str(model_dir),
+                 "--out", str(out), "-q"]) == 0
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["p_overturned"] for row in scored] == [model.empty_reasoning_p_] * 2
