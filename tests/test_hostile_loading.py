@@ -46,7 +46,7 @@ def _edit_metadata(folder: Path, **fields) -> None:
     (folder / METADATA_FILE).write_text(json.dumps(metadata))
 
 
-def _explain(model: Path) -> int:
+def _explain(model: Path | str) -> int:
     return main(["explain", "--text", "No functional improvement is documented.",
                  "--model", str(model)])
 
@@ -202,3 +202,48 @@ def test_a_text_of_words_the_model_never_saw_gets_the_prior(model_dir, tmp_path)
                  "--out", str(out), "-q"]) == 0
     scored = [json.loads(line) for line in out.read_text().splitlines()]
     assert [row["p_overturned"] for row in scored] == [model.empty_reasoning_p_] * 2
+
+
+# ---- the MLflow store ------------------------------------------------------------------------
+def test_an_unreachable_mlflow_server_is_given_up_on_quickly(monkeypatch, capsys):
+    """Stated limits (`store.HTTP_DEFAULTS`): a 10 s timeout, 2 retries (the second after 2-3 s)
+    (MLflow's own: 120 s, 7 retries, about four minutes). The connection and the backoff
+    sleeps are recorded, not waited for."""
+    import urllib3.connection
+    import urllib3.util.retry
+
+    attempts: list[float] = []
+    sleeps: list[float] = []
+
+    def refuse(address, timeout, *args, **kwargs):
+        attempts.append(timeout)
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(urllib3.connection.connection, "create_connection", refuse)
+    monkeypatch.setattr(urllib3.util.retry.time, "sleep", sleeps.append)
+    for name in ("MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+                 "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    assert _explain("runs:/0123456789abcdef/model") == 2
+    _one_line_error(capsys, "runs:/0123456789abcdef/model", "http://127.0.0.1:9")
+    assert attempts == [10, 10, 10] and sum(sleeps) <= 3
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")  # the environment's own wins
+    attempts.clear()
+    assert _explain("runs:/0123456789abcdef/model") == 2
+    assert attempts == [10]
+
+
+def test_reading_a_model_from_an_absent_store_creates_no_store(tmp_path, monkeypatch, capsys):
+    database = tmp_path / "nowhere" / "mlflow.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{database}")
+    assert _explain("models:/imr-classifier@champion") == 2
+    _one_line_error(capsys, str(database), "no MLflow store there")
+    assert not database.exists() and not database.parent.exists()
+
+
+def test_training_into_a_store_that_cannot_be_written_gives_one_line(monkeypatch, capsys):
+    """/proc takes no new file, as a read-only disk (MLflow: nine retries, ~36 lines)."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:////proc/mlflow.db")
+    assert main(["train", "--set", f"data.corpora=[{{path: {SAMPLES}, kind: synthetic}}]"]) == 2
+    _one_line_error(capsys, "/proc/mlflow.db", "cannot write the MLflow store")
