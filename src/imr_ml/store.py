@@ -36,7 +36,7 @@ HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_TIMEOUT": "10", "MLFLOW_HTTP_REQUEST_MAX_R
 
 def tracking_uri() -> str:
     """MLflow's tracking URI: `MLFLOW_TRACKING_URI`, else the project's `mlflow.db`."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{TRACKING_DB}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"{_SQLITE}{TRACKING_DB}"
 
 
 def sqlite_file(uri: str) -> Path | None:
