@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
+import select
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from imr_ml.errors import ImrMlError
+from imr_ml.errors import ImrMlError, TableError
 from imr_ml.letters import DEFAULT_MAX_BYTES
 from imr_ml.paths import DEFAULT_CONFIG
 from imr_ml.scoring.output import write_jsonl
@@ -58,14 +63,29 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from imr_ml.scoring.output import atomic_text
     from imr_ml.training.config import load_config
     from imr_ml.training.evaluate import evaluate_corpus
 
-    evaluate_corpus([Path(d) for d in args.data], load_config(args.config),
-                    model_ref=args.model, baseline=args.baseline,
-                    split=args.split.replace("held-back", "held_back"),
-                    out=Path(args.out) if args.out else None)
+    out = _metrics_file(args.out) if args.out else None
+    data, split = [Path(d) for d in args.data], args.split.replace("held-back", "held_back")
+    results = evaluate_corpus(data, load_config(args.config), model_ref=args.model,
+                              baseline=args.baseline, split=split)
+    if out is not None:
+        with atomic_text(out) as handle:
+            json.dump({"data": [str(p) for p in data], "split": split, "results": results},
+                      handle, indent=2)
+            handle.write("\n")
     return 0
+
+
+def _metrics_file(path: str) -> Path:
+    """`evaluate --out`, checked before the work: a .json file whose folder can take it."""
+    from imr_ml.scoring.output import writable
+
+    if Path(path).suffix.lower() != ".json":
+        raise TableError(f"{path}: evaluate writes its metrics as JSON; name the file .json")
+    return writable(path)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -103,7 +123,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if args.out:
         write_jsonl(records, args.out)
     else:
-        print("\n\n".join(describe(r) for r in records))
+        print("\n\n".join(describe(r, show_text=args.show_text) for r in records))
     return 0
 
 
@@ -218,12 +238,14 @@ def cmd_score_table(args: argparse.Namespace, scorer: Scorer) -> int:
 
 
 def _at_least(low: float, kind: type = int) -> Callable[[str], float]:
-    """An argparse type: a number of `kind` no smaller than `low`."""
+    """An argparse type: a finite number of `kind` no smaller than `low`."""
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
         if value < low:
             raise argparse.ArgumentTypeError(f"{text} is below {low}")
         return value
@@ -253,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="imr-ml",
         description="Segment and classify California DWC Independent Medical Review letters.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('imr-ml')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     seg = sub.add_parser("segment", help="split letters into disputed items (JSON lines)")
@@ -272,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--model", help="model folder or MLflow URI (default: the last trained)")
     exp.add_argument("--top-k", type=_at_least(1), default=8, help="features per direction (default 8)")
     exp.add_argument("--out", help="write JSON lines here instead of text on stdout")
+    exp.add_argument("--show-text", action="store_true",
+                     help="print each item's text and evidence sentences (letter text); "
+                          "without it, items are named by letter and position, sentences by "
+                          "their offsets")
     exp.set_defaults(func=cmd_explain)
 
     syn = sub.add_parser("synth", help="generate a labelled synthetic corpus")
@@ -300,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     eva.add_argument("--config", default=str(DEFAULT_CONFIG),
                      help="config giving the label set and split settings "
                           "(default: configs/default.yaml)")
-    eva.add_argument("--out", help="write the metrics as JSON here")
+    eva.add_argument("--out", help="write the metrics here (a .json file)")
     eva.set_defaults(func=cmd_evaluate)
     sco = sub.add_parser("score", help="predict decisions and reasons for letters")
     _add_inputs(sco)
@@ -324,14 +351,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command; a problem with the user's files or settings prints one line, exit 2."""
+    """Run a command; a problem with the user's files or settings prints one line, exit 2;
+    a reader that closes standard output early (`| head`) ends it quietly, exit 141."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a reader gone early shows here, not as a warning at exit
+        return status
     except ImrMlError as err:
         return _usage_error(args, err)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM while scoring: no traceback
         return 130
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        return 128 + signal.SIGPIPE  # the status of a Unix tool that SIGPIPE ended
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe that its reader has closed."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError):  # no file descriptor (captured, closed)
+        return False
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The error classes: every problem with a user's input or files that the user can act on.
 
-`ImrMlError` is the base of the errors about configs, corpora, patterns, models and tables:
+`ImrMlError` is the base of the errors about configs, corpora, patterns, models, tables and
+the MLflow store:
 the command line prints such an error's message on one line and exits with status 2,
 without a traceback; any other exception is a bug and keeps its traceback. A letter that
 cannot be read is a `LetterError`: batch commands turn it into an error row and go on.
@@ -53,3 +54,7 @@ class ModelLoadError(ImrMlError, RuntimeError):
 
 class TableError(ImrMlError, ValueError):
     """A table or output file that cannot be read or written; the message names it."""
+
+
+class TrackingError(ImrMlError, RuntimeError):
+    """The MLflow tracking store cannot be reached or written; the message names it."""

@@ -40,6 +40,7 @@ from imr_ml.model.features import (
     BRANCHES,
     add_rule_columns,
     build_features,
+    reading_columns,
     rule_columns,
     rule_views,
     transform_table,
@@ -236,7 +237,8 @@ class ImrClassifier(BaseEstimator):
     reason_thresholds_ : dict of str to float
     letter_context_ : LetterContext or None
     empty_reasoning_p_ : float
-        P(overturned) of an item with nothing left to read once masked: the training prior.
+        P(overturned) of an item with nothing to read (no word left once masked, or no
+        feature the model knows): the training prior.
     threshold_corpus_weight_ : float or None
         The threshold corpus's chosen sample weight, where `threshold_corpus_weights` are set.
     category_model_ : CategoryClassifier or None
@@ -496,7 +498,8 @@ class ImrClassifier(BaseEstimator):
             decision.named_steps["features"].transform(self.input_table(calibration)),
             (calibration["decision"] == OVERTURNED).to_numpy()))
         y = (validation["decision"] == OVERTURNED).to_numpy()
-        p = self._own_proba(decision, validation, readable[validation.index].to_numpy())
+        p = self._own_proba(decision, self.input_table(validation),
+                            readable[validation.index].to_numpy())
         return y, *self._with_context(validation, p, y)
 
     def _readable(self, items: pd.DataFrame) -> np.ndarray:
@@ -506,10 +509,15 @@ class ImrClassifier(BaseEstimator):
                         negation=self.negation)
         return np.array([bool(text.strip()) for text in texts], dtype=bool)
 
-    def _own_proba(self, decision: Pipeline, items: pd.DataFrame,
+    def _own_proba(self, decision: Pipeline, X: pd.DataFrame,
                    readable: np.ndarray) -> np.ndarray:
-        """The decision pipeline's P(overturned), the prior for items with nothing to read."""
-        return np.where(readable, _proba(decision, self.input_table(items)),
+        """The decision pipeline's P(overturned) for an input table (`input_table`); the prior
+        for items with nothing to read: no word left once masked (`readable`), or no feature
+        the model knows (only words it never saw and punctuation, no rule match)."""
+        branches = decision.named_steps["features"]
+        features = transform_table(branches, X)
+        known = readable & (features @ reading_columns(branches) > 0)  # features are >= 0
+        return np.where(known, _proba(decision.named_steps["clf"], features),
                         self.empty_reasoning_p_)
 
     def _with_context(self, items: pd.DataFrame, p: np.ndarray, y: np.ndarray
@@ -551,7 +559,7 @@ class ImrClassifier(BaseEstimator):
                                 for part in (train, validation)), readable)
                 held_out = target.iloc[fold.test]
                 p[fold.test] = _contextual(context, held_out, self._own_proba(
-                    decision, held_out, readable[held_out.index].to_numpy()))
+                    decision, self.input_table(held_out), readable[held_out.index].to_numpy()))
             threshold = _best_threshold(y, p, True, self.decision_threshold_tolerance)
             score = decision_metrics(labels, np.where(p >= threshold, OVERTURNED,
                                                       UPHELD))["macro_f1"]
@@ -608,9 +616,7 @@ class ImrClassifier(BaseEstimator):
         """`predict_proba`'s table, and the reasons model's feature matrix behind it."""
         check_is_fitted(self, "decision_pipeline_")
         X = self.input_table(items)
-        decision = self.decision_pipeline_.named_steps
-        p = _proba(decision["clf"], transform_table(decision["features"], X))
-        p = np.where(self._readable(items), p, self.empty_reasoning_p_)
+        p = self._own_proba(self.decision_pipeline_, X, self._readable(items))
         features = self._reason_features(X)
         return pd.DataFrame({"p_overturned": _contextual(self.letter_context_, items, p),
                              **self._reason_proba(features)}, index=items.index), features

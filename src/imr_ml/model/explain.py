@@ -28,11 +28,14 @@ def explained_items(model: ImrClassifier, items: pd.DataFrame, top_k: int = 8) -
     return out
 
 
-def describe(record: dict[str, Any]) -> str:
-    """A readable block for one explained item."""
-    head = record["item_text"] or "(text)"
-    if record.get("letter_id"):
-        head = f"{record['letter_id']} item {record['item_index']}: {head}"
+def describe(record: dict[str, Any], show_text: bool = False) -> str:
+    """A readable block for one explained item. Letter text (the item's text and each
+    reason's evidence sentence) only with `show_text`; otherwise the item is named by its
+    letter and position, a sentence by its offsets in the rationale."""
+    head = (f"{record['letter_id']} item {record['item_index']}" if record.get("letter_id")
+            else "the given text")
+    if show_text and record["item_text"]:
+        head = f"{head}: {record['item_text']}"
     lines = [head, (f"  decision: {record['decision_pred']} "
                    f"(P(overturned) = {record['p_overturned']:.3f}); "
                    f"reasons: {', '.join(record['reasons_pred']) or 'none'}")]
@@ -42,11 +45,18 @@ def describe(record: dict[str, Any]) -> str:
         lines.append(f"    {sign}: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["toward"]))
         lines.append("    against: " + ", ".join(f"{f} {c:+.2f}" for f, c in part["against"]))
         if target in record["evidence"]:
-            lines.append(f"    evidence: \"{' '.join(record['evidence'][target]['text'].split())}\"")
+            lines.append(f"    evidence: {_sentence(record['evidence'][target], show_text)}")
         if "surgery_item" in part:
             lines.append("    P(overturned) may be lowered with the surgery's (item "
                          f"{part['surgery_item']}): an associated service is decided with it")
     return "\n".join(lines)
+
+
+def _sentence(evidence: dict[str, Any], show_text: bool) -> str:
+    """An evidence sentence: its text in quotes with `show_text`, else its offsets."""
+    if show_text:
+        return f"\"{' '.join(evidence['text'].split())}\""
+    return f"the rationale's characters {evidence['start']}-{evidence['end']} (--show-text shows it)"
 
 
 def top_features(model: ImrClassifier, k: int = 30) -> pd.DataFrame:

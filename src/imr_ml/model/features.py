@@ -12,6 +12,7 @@ clauses masked (`imr_ml.model.text`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,14 @@ def transform_table(features: ColumnTransformer, table: pd.DataFrame) -> Any:
                   else table[columns].to_numpy(dtype=float))
         parts.append(_transform_fitted(transformer, values))
     return sp.hstack(parts).tocsr()
+
+
+@lru_cache(maxsize=8)
+def reading_columns(features: ColumnTransformer) -> np.ndarray:
+    """1.0 for each column of a fitted `build_features` transformer that reads something (an
+    n-gram with a letter or digit, a rule count), 0.0 for punctuation alone (`.`, `;`)."""
+    return np.array([any(c.isalnum() for c in name.partition("__")[2])
+                     for name in features.get_feature_names_out()], dtype=float)
 
 
 def _transform_fitted(transformer: Any, X: Any) -> Any:

@@ -1,8 +1,9 @@
 """Saving and loading a fitted `ImrClassifier`: `model.joblib` beside `metadata.json`.
 
-A model is code (unpickling runs it), so `load` checks the artefact's sha256 against its
-metadata before unpickling it, refuses a model pickled under other major versions of the
-packages it depends on (another minor version of scikit-learn), and checks its label set.
+A model is code (unpickling runs it), so `load` checks `metadata.json` against its schema
+(`SavedMetadata`), the artefact's sha256 against it before unpickling, refuses a model
+pickled under other major versions of the packages it depends on (another minor version of
+scikit-learn), and checks its label set.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sklearn.utils.validation import check_is_fitted
 
 from imr_ml.errors import ModelLoadError
@@ -26,6 +28,30 @@ from imr_ml.model.classifier import ImrClassifier
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
 PACKAGES = ("imr-ml", "scikit-learn", "spacy", "numpy", "pandas", "joblib")
+
+
+class SavedMetadata(BaseModel):
+    """What loading relies on in `metadata.json` (other fields are kept as they are): the
+    artefact's sha256, the label set, and the version of every package of `PACKAGES`."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    reasons: list[str]
+    packages: dict[str, str]
+
+    @field_validator("reasons")
+    @classmethod
+    def _required_reasons(cls, reasons: list[str]) -> list[str]:
+        check_reason_labels(reasons)
+        return reasons
+
+    @field_validator("packages")
+    @classmethod
+    def _every_package(cls, packages: dict[str, str]) -> dict[str, str]:
+        if missing := [name for name in PACKAGES if name not in packages]:
+            raise ValueError(f"no version of {', '.join(missing)}, so the model's package "
+                             "versions cannot be checked")
+        return packages
 
 
 def sha256_of(path: Path) -> str:
@@ -68,54 +94,69 @@ def save(model: ImrClassifier, folder: str | Path, extra: dict[str, Any] | None 
 
 
 def load(folder: str | Path) -> ImrClassifier:
-    """Load a saved model after checking its hash, package versions and label set."""
+    """Load a saved model after checking its metadata, hash, package versions and labels."""
     folder = Path(folder)
     meta_path, path = folder / METADATA_FILE, folder / MODEL_FILE
     if not meta_path.is_file() or not path.is_file():
         raise ModelLoadError(f"{folder}: not a model folder (needs {MODEL_FILE} and "
                              f"{METADATA_FILE}); train one with `make train`")
-    try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelLoadError(f"{meta_path}: not valid JSON ({err}); restore the file or "
-                             "retrain") from None
-    if not isinstance(metadata, dict):
-        raise ModelLoadError(f"{meta_path}: not a model's metadata (a JSON object is "
-                             "expected); restore the file or retrain")
-    if sha256_of(path) != metadata.get("sha256"):
+    metadata = read_metadata(meta_path)
+    if sha256_of(path) != metadata.sha256:
         raise ModelLoadError(
             f"{path}: sha256 does not match {METADATA_FILE}; the file was changed or "
             "corrupted after training. Refusing to unpickle it: retrain or restore it.")
-    _check_versions(metadata, folder)
-    try:
-        check_reason_labels(metadata.get("reasons", []))
-    except ValueError as err:
-        raise ModelLoadError(f"{folder}: the model's labels {metadata.get('reasons')}: {err}; "
-                             "retrain with the current label set") from None
-    model = joblib.load(path)
-    if isinstance(model, bytes):  # saved as pickle bytes (older models: the object)
-        try:
-            model = pickle.loads(model)
-        except (ImportError, AttributeError) as err:  # a class that moved or went
-            raise ModelLoadError(f"{folder}: saved by another version of imr-ml ({err}); "
-                                 "retrain it (`make train`)") from None
+    _check_versions(metadata.packages, folder)
+    model = _unpickle(path)
     if not isinstance(model, ImrClassifier):
         raise ModelLoadError(f"{folder}: {MODEL_FILE} holds no imr-ml model; retrain it")
-    if list(model.reasons) != list(metadata["reasons"]):
+    if list(model.reasons) != metadata.reasons:
         raise ModelLoadError(f"{folder}: {METADATA_FILE} lists the labels "
-                             f"{metadata['reasons']} but the model predicts "
+                             f"{metadata.reasons} but the model predicts "
                              f"{list(model.reasons)}; retrain it")
-    model.metadata_ = metadata
+    model.metadata_ = metadata.model_dump()
     return model
 
 
-def _check_versions(metadata: dict[str, Any], folder: Path) -> None:
+def read_metadata(path: Path) -> SavedMetadata:
+    """A model's `metadata.json`, validated; ModelLoadError naming the file and each field
+    that is missing or of the wrong type."""
+    try:
+        return SavedMetadata.model_validate_json(path.read_bytes())
+    except ValidationError as err:
+        problems = "; ".join(_problem(e) for e in err.errors())
+        raise ModelLoadError(f"{path}: {problems}; restore the file or retrain "
+                             "(`make train`)") from None
+
+
+def _problem(error: Any) -> str:
+    """One pydantic error as `field: what is wrong`."""
+    if error["type"] == "json_invalid":
+        return f"not valid JSON ({error['msg']})"
+    if error["type"] == "model_type":
+        return "not a model's metadata (a JSON object is expected)"
+    where = ".".join(map(str, error["loc"]))
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def _unpickle(path: Path) -> object:
+    """The object in a model file whose hash was checked; ModelLoadError if it cannot be
+    read (a damaged file, or a class that moved or went in another version of imr-ml)."""
+    try:
+        loaded = joblib.load(path)
+        # saved as pickle bytes (older models: the object itself)
+        return pickle.loads(loaded) if isinstance(loaded, bytes) else loaded
+    except (ImportError, AttributeError) as err:
+        raise ModelLoadError(f"{path.parent}: saved by another version of imr-ml ({err}); "
+                             "retrain it (`make train`)") from None
+    except Exception as err:  # noqa: BLE001  (a damaged pickle raises any of many types)
+        raise ModelLoadError(f"{path}: cannot be read as a model ({type(err).__name__}: "
+                             f"{err}); restore it or retrain (`make train`)") from None
+
+
+def _check_versions(saved: dict[str, str], folder: Path) -> None:
     """Refuse a model pickled by a different major.minor of scikit-learn or major of others."""
-    saved = metadata.get("packages", {})
     for name in PACKAGES:
-        then, now = saved.get(name), version(name)
-        if then is None:
-            continue
+        then, now = saved[name], version(name)
         depth = 2 if name == "scikit-learn" else 1
         if then.split(".")[:depth] != now.split(".")[:depth]:
             raise ModelLoadError(

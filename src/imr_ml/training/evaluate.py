@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from imr_ml.training.data import evaluation_parts, holdout_split, load_corpora
 
 def evaluate_corpus(
     data: Sequence[Path], cfg: Config, *, model_ref: str | None = None,
-    baseline: str | None = None, split: str = "all", out: Path | None = None,
+    baseline: str | None = None, split: str = "all",
 ) -> dict[str, dict[str, float]]:
-    """Score a model (or a baseline) on labelled corpora; print the table, write JSON.
+    """Score a model (or a baseline) on labelled corpora; print the table, return the metrics.
 
     `split`: all letters, the style-holdout test letters of a synthetic corpus, or a half of
     real letters (`working` or `held_back`, experiments/PROTOCOL.md)."""
@@ -50,8 +49,4 @@ def evaluate_corpus(
     print(f"\nper reason ({name}, {int(results[name].get('reasons_n', 0))} upheld items "
           "with gold reasons):")
     print(per_reason_table(results[name], reasons))
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"data": [str(p) for p in data], "split": split,
-                                   "results": results}, indent=2) + "\n")
     return results

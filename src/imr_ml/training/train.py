@@ -25,15 +25,17 @@ import mlflow
 import pandas as pd
 from joblib import Parallel, delayed
 from joblib.externals.loky import get_reusable_executor
+from mlflow.exceptions import MlflowException
 from sklearn.base import clone
 
 from imr_ml.corpus.splits import Split, letter_folds
+from imr_ml.errors import TrackingError
 from imr_ml.model import persistence
 from imr_ml.model.classifier import ImrClassifier
 from imr_ml.model.features import add_rule_columns
 from imr_ml.model.metrics import comparison_table, mean_metrics, score
 from imr_ml.paths import from_root
-from imr_ml.store import remember_latest, tracking_uri
+from imr_ml.store import mlflow_store, remember_latest
 from imr_ml.training import tracking
 from imr_ml.training.baselines import BASELINES
 from imr_ml.training.config import Config, classifier
@@ -115,9 +117,17 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
     `default`: the saved model becomes the one scoring uses when no model is named
     (models/LATEST); ablations leave that alone.
     """
+    with mlflow_store(write=True) as uri:
+        try:
+            mlflow.set_experiment(cfg.mlflow.experiment)
+        except MlflowException as err:
+            raise TrackingError(f"cannot use the MLflow store {uri}: {err}") from None
+        return _tracked_run(cfg, default, uri)
+
+
+def _tracked_run(cfg: Config, default: bool, uri: str) -> dict[str, dict[str, float]]:
+    """The training run `train` logs to the MLflow store `uri`."""
     started = time.perf_counter()
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_experiment(cfg.mlflow.experiment)
     items, meta = load_items(cfg)
     if cfg.splits.exclude_family is not None and "style_family" in items:
         items = items[items["style_family"] != cfg.splits.exclude_family].reset_index(drop=True)
@@ -191,7 +201,7 @@ def train(cfg: Config, default: bool = True) -> dict[str, dict[str, float]]:
         tracking.log_model(final, folder, cfg)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
     print(comparison_table(table))
-    log(f"model saved to {folder}; MLflow run {run.info.run_id} ({tracking_uri()}); "
+    log(f"model saved to {folder}; MLflow run {run.info.run_id} ({uri}); "
         f"{time.perf_counter() - started:.0f} s")
     return table
 
