@@ -60,10 +60,10 @@ def test_every_lexicon_id_is_a_label_and_bad_files_name_themselves(tmp_path):
     assert {cid for cid, _ in lexicon.drug_classes} == set(DRUG_CLASSES)
     bad = tmp_path / "lexicon.json"
     for content, problem in (("{", "not a category lexicon"),
-                             ('{"categories": [{"id": "x", "patterns": ["a"]}], '
-                              '"drug_classes": []}', "'x' is not one of"),
-                             ('{"categories": [{"id": "other", "patterns": ["("]}], '
-                              '"drug_classes": []}', "entry 'other'")):
+                             (('{"categories": [{"id": "x", "patterns": ["a"]}], '
+                              '"drug_classes": []}'), "'x' is not one of"),
+                             (('{"categories": [{"id": "other", "patterns": ["("]}], '
+                              '"drug_classes": []}'), "entry 'other'")):
         bad.write_text(content, encoding="utf-8")
         with pytest.raises(PatternError, match=problem) as err:
             load_lexicon(bad)
