@@ -78,11 +78,7 @@ def test_partly_authorised_items_carry_both_requests(segmented, labels):
     assert not any(r["original_request"] or r["eligible_portion"] for r in others)
 
 
-STATES = frozenset((
-    "Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia "
-    "Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts "
-    "Michigan Minnesota Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon "
-    "Pennsylvania Tennessee Texas Utah Vermont Virginia Washington Wisconsin Wyoming").split()
+STATES = frozenset(["Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska", "Nevada", "Ohio", "Oklahoma", "Oregon", "Pennsylvania", "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington", "Wisconsin", "Wyoming"]
 ) | {"New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota",
      "Rhode Island", "South Carolina", "South Dakota", "West Virginia", "District of Columbia"}
 
