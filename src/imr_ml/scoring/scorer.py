@@ -84,6 +84,8 @@ class Scorer:
             values["reasons_pred"] = values.get("reasons_pred") or []
             for column in GUIDELINE_COLUMNS:
                 values[column] = [citation_label(g) for g in row.get(column) or []]
+            for column in LIST_FIELDS:
+                values[column] = values.get(column) or []
             out.append({c: values.get(c) for c in columns})
         return out
 

@@ -24,7 +24,6 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from imr_ml.segment.facts import FIELDS as FACT_FIELDS
-from imr_ml.segment.facts import FactReader
 from imr_ml.segment.parser import LayoutParser, LetterParse
 from imr_ml.segment.tokenizer import PARSE_KEY
 
@@ -47,7 +46,6 @@ class Segmenter:
     def __init__(self, spans_key: str = SPANS_KEY) -> None:
         self.spans_key = spans_key
         self.parser = LayoutParser()
-        self.facts = FactReader()
 
     def __call__(self, doc: Doc) -> Doc:
         parse: LetterParse | None = doc.user_data.pop(PARSE_KEY, None)
@@ -56,7 +54,7 @@ class Segmenter:
         doc_ext = doc._
         doc_ext.layout = parse.layout
         doc_ext.segment_reason = parse.reason
-        for name, value in self.facts.read(doc.text, parse.layout).items():
+        for name, value in parse.facts.items():
             setattr(doc_ext, name, value)
         spans: list[Span] = []
         for item in parse.items:

@@ -13,6 +13,7 @@ each is source MTUS, unless ACOEM or ODG is named. Every field is on one line.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TypedDict
 
 
@@ -70,15 +71,18 @@ def _compile(table: Table) -> Compiled:
     return [(name, words, re.compile(p, re.IGNORECASE)) for name, (words, p) in table.items()]
 
 
-def _matches(table: Compiled, text: str, low: str) -> list[tuple[int, int, str]]:
+def _matches(table: Compiled, text: str, low: str,
+             first: bool = False) -> list[tuple[int, int, str]]:
     """(start, end, name) of each row found in `text` (`low` is its lowercase), in table
-    order."""
+    order; with `first`, only the first row found."""
     found = []
     for name, words, rx in table:
         for word in words:
             if word in low:
                 if m := rx.search(text):
                     found.append((m.start(), m.end(), name))
+                    if first:
+                        return found
                 break
     return found
 
@@ -121,12 +125,17 @@ def _join(values: list[str]) -> str | None:
 
 def parse(text: str) -> list[Citation]:
     """Citations in a guideline passage, one per source, in order of first mention."""
+    return [Citation(**c) for c in _parse(text)]  # copies: callers may change theirs
+
+
+@lru_cache(maxsize=4096)  # letters repeat their guideline passages word for word, often
+def _parse(text: str) -> tuple[Citation, ...]:
     found: dict[str, dict[str, list[str]]] = {}
     for part in _SPLIT.split(text):
         low = part.lower()
         if ("not" in low or "outside" in low) and _DISOWNED.search(part):
             continue
-        named = _matches(_SOURCE_RX, part, low)
+        named = _matches(_SOURCE_RX, part, low, first=True)
         if named:
             source = named[0][2]
         elif _OTHER.search(part):
@@ -146,11 +155,11 @@ def parse(text: str) -> list[Citation]:
         entry["section"] += sections
         if "page" in low:
             entry["pages"] += [_SPACE.sub("", m.group(1)) for m in _PAGES.finditer(part)]
-    return [
+    return tuple(
         Citation(source=source, chapter=_join(f["chapter"]), section=_join(f["section"]),
                  pages=_join(f["pages"]))
         for source, f in found.items()
-    ]
+    )
 
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from imr_ml.segment import guidelines as gl
+from imr_ml.segment.facts import FactReader, Facts
 from imr_ml.segment.layouts import CONCLUSION, LAYOUTS, Layout, decision_from
 
 _PARTIAL = re.compile(
@@ -60,11 +61,13 @@ class ItemParse:
 
 @dataclass(slots=True)
 class LetterParse:
-    """The layout seen (or None), its items, and why there are none where that is so."""
+    """The layout seen (or None), its items, why there are none where that is so, and the
+    letter facts (`imr_ml.segment.facts`)."""
 
     layout: str | None
     items: list[ItemParse] = field(default_factory=list)
     reason: str | None = None
+    facts: Facts = field(default_factory=dict)
 
     def cuts(self) -> set[int]:
         """Every offset where an item or rationale begins or ends."""
@@ -123,14 +126,17 @@ class LayoutParser:
 
     def __init__(self, layouts: Iterable[Layout] = LAYOUTS) -> None:
         self.rules = [_Rules(lay) for lay in layouts]
+        self.facts = FactReader()
 
     def parse(self, text: str) -> LetterParse:
         rules = next((r for r in self.rules if r.rx["signature"].search(text)), None)
         if rules is None:
-            return LetterParse(None, reason="no known letter layout recognised")
+            return LetterParse(None, reason="no known letter layout recognised",
+                               facts=self.facts.read(text, None))
+        name = rules.layout.name
         items = self._items(text, rules.rx)
-        reason = None if items else f"layout {rules.layout.name} recognised but no items found"
-        return LetterParse(rules.layout.name, items, reason)
+        reason = None if items else f"layout {name} recognised but no items found"
+        return LetterParse(name, items, reason, self.facts.read(text, name))
 
     def _items(self, text: str, rx) -> list[ItemParse]:
         region = _section(text, rx["items_start"], rx["items_end"])
