@@ -20,13 +20,13 @@ def _one(text: str) -> Citation:
 
 
 @pytest.mark.parametrize(("text", "section"), [
-    ("Decision based on MTUS Opioid Treatment 2016, Section(s): 3.3\nOpioids for Chronic Pain "
-     "and Chronic Opioid Treatment: Starting Treatment.",
+    (("Decision based on MTUS Opioid Treatment 2016, Section(s): 3.3\nOpioids for Chronic Pain "
+     "and Chronic Opioid Treatment: Starting Treatment."),
      "3.3 Opioids for Chronic Pain and Chronic Opioid Treatment: Starting Treatment"),
-    ("Decision based on MTUS Opioid Treatment 2016, Section(s):\n3. Opioids for Chronic\nPain: "
-     "Overview.", "3. Opioids for Chronic Pain: Overview"),
-    ("Decision based on MTUS Low Back Complaints 2004,\nSection(s): Special\nStudies, "
-     "Summary.", "Special Studies, Summary"),
+    (("Decision based on MTUS Opioid Treatment 2016, Section(s):\n3. Opioids for Chronic\nPain: "
+     "Overview."), "3. Opioids for Chronic Pain: Overview"),
+    (("Decision based on MTUS Low Back Complaints 2004,\nSection(s): Special\nStudies, "
+     "Summary."), "Special Studies, Summary"),
     ("Decision based on MTUS Elbow Complaints 2007, Section(s): 326.", "326"),
 ])
 def test_sections_are_kept_whole_on_one_line(text, section):
