@@ -481,3 +481,28 @@ def test_explain_says_why_a_letter_gave_nothing(model_dir, tmp_path, capsys):
     assert main(["explain", str(tmp_path / "gone.txt"), "--model", str(model_dir)]) == 1
     err = capsys.readouterr().err
     assert "gone.txt" in err and "not found" in err
+
+
+def test_score_rows_carry_the_letter_facts_both_guidelines_and_partial_requests(
+        scorer, tmp_path):
+    letter = tmp_path / "partial.txt"
+    letter.write_text(
+        "Case Number: CM16-0999999\nDate Assigned: 02/01/2016 Date of Injury: 05/06/2014\n"
+        "IMR ISSUES, DECISIONS AND RATIONALES\n"
+        "Massage eight sessions was the original request. Massage two sessions was "
+        "authorized by the Claims Administrator. The remaining IMR eligible portion of the "
+        "original request, Massage six sessions is: Upheld\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical "
+        "Treatment 2016, Section(s):\nMassage therapy.\n"
+        "MAXIMUS guideline: Decision based on Non-MTUS Citation Official Disability "
+        "Guidelines (ODG), Low Back Chapter, Massage.\n"
+        "Decision rationale: No gains followed the first sessions. The request is not "
+        "medically necessary.\n", encoding="utf-8")
+    (row,) = scorer.score_letters([letter])
+    assert (row["item_text"], row["original_request"], row["eligible_portion"]) == (
+        "Massage six sessions", "Massage eight sessions", "Massage six sessions")
+    assert row["guidelines_claims_administrator"] == ["MTUS (Chronic Pain): Massage therapy"]
+    assert row["guidelines"] == ["ODG (Low Back): Massage"]
+    assert (row["case_number"], row["date_assigned"], row["date_of_injury"]) == (
+        "CM16-0999999", "2016-02-01", "2014-05-06")
+    assert (row["decision_date"], row["priority"], row["reviewer_specialty"]) == (None, None, [])

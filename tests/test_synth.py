@@ -14,6 +14,7 @@ from imr_ml.corpus.synth.catalogue import ASSOCIATED, TREATMENTS
 from imr_ml.corpus.synth.categories import category_of
 from imr_ml.corpus.synth.phrasing import N_FAMILIES, STYLES, family_of, styles_of
 from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY, REASONS
+from imr_ml.segment.parser import decided_item
 from imr_ml.segment.rows import segment_letters
 
 N_LETTERS = 1000
@@ -55,7 +56,7 @@ def _round_trip(out: Path, labels: list[dict], meta: list[dict]) -> list[str]:
             errors.append(f"{lid}: {len(rows)} items read, {len(expected)} labelled")
             continue
         for row, (lab, m) in zip(rows, expected):
-            if SPACE.sub(" ", row["item_text"]) != SPACE.sub(" ", lab["item_text"]):
+            if SPACE.sub(" ", row["item_text"]) != SPACE.sub(" ", decided_item(lab["item_text"])):
                 errors.append(f"{lid}/{lab['item_index']}: item {row['item_text']!r}")
             if row["decision_stated"] != lab["decision"]:
                 errors.append(f"{lid}/{lab['item_index']}: decision {row['decision_stated']}")

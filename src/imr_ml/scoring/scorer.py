@@ -25,12 +25,17 @@ from imr_ml.model.classifier import ImrClassifier
 from imr_ml.model.vectorizers import fast_word_tfidf
 from imr_ml.paths import LATEST
 from imr_ml.scoring.workers import DEFAULT_CHUNK, Worker, WorkerPool, tapered_chunks
+from imr_ml.segment.facts import FIELDS as FACT_FIELDS
+from imr_ml.segment.facts import LIST_FIELDS
+from imr_ml.segment.guidelines import label as citation_label
 from imr_ml.segment.rows import Row
 from imr_ml.store import load_classifier
 
 DEFAULT_TIMEOUT = 30.0
-LETTER_FIELDS = ("letter_id", "source", "item_index", "item_text", "layout", "decision_stated")
-LIST_COLUMNS = ("reasons_pred", "guidelines")
+LETTER_FIELDS = ("letter_id", "source", "item_index", "item_text", "layout", "decision_stated",
+                 "original_request", "eligible_portion")
+GUIDELINE_COLUMNS = ("guidelines", "guidelines_claims_administrator")  # citation labels
+LIST_COLUMNS = ("reasons_pred", *GUIDELINE_COLUMNS, *LIST_FIELDS)
 _TYPES = {"item_index": pa.int64(), "row": pa.int64(), "decision_agrees": pa.bool_(),
           **dict.fromkeys(LIST_COLUMNS, pa.list_(pa.string()))}
 
@@ -46,7 +51,8 @@ class Scorer:
         p_reasons = [f"p_{label}" for label in model.reasons]
         predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
                      *p_reasons, "evidence", *(["explanation"] if explain_top_k else [])]
-        self.columns = [*LETTER_FIELDS, *predicted, "guidelines", "status", "error"]
+        self.columns = [*LETTER_FIELDS, *predicted, *GUIDELINE_COLUMNS, *FACT_FIELDS, "status",
+                        "error"]
         self.table_columns = ["row", "item_text", *predicted, "status", "error"]
 
     def schema(self, table: bool = False) -> pa.Schema:
@@ -76,7 +82,10 @@ class Scorer:
         for row in rows:
             values = {**row, **(next(found) if row["status"] == "ok" else {})}
             values["reasons_pred"] = values.get("reasons_pred") or []
-            values["guidelines"] = [g["source"] for g in row.get("guidelines") or []]
+            for column in GUIDELINE_COLUMNS:
+                values[column] = [citation_label(g) for g in row.get(column) or []]
+            for column in LIST_FIELDS:
+                values[column] = values.get(column) or []
             out.append({c: values.get(c) for c in columns})
         return out
 

@@ -1,7 +1,8 @@
 """Letters → disputed items: the spaCy pipeline that segments a letter, in every layout.
 
 `layouts` is the table of letter layouts, `parser` applies it to a letter's text,
-`guidelines` reads the citations, `tokenizer` and `component` make it a spaCy pipeline
+`guidelines` reads the citations, `facts` the letter facts (case number, dates, reviewer),
+`tokenizer` and `component` make it a spaCy pipeline
 (`pipeline.make_nlp`), and `rows` turns letters into the item rows shared by `segment`,
 training and scoring. `sentences` cuts a rationale into sentences, `roles` gives each its
 role (guideline, history, finding, conclusion; pure Python, `sentence_roles`), and

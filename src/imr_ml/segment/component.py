@@ -6,11 +6,14 @@ each item's block on `doc.spans["items"]` with:
 - `Span._.item_text`: the item as the letter names it, whitespace collapsed
 - `Span._.decision_stated`: "upheld", "overturned" or None
 - `Span._.guidelines`: the reviewer's citations (`imr_ml.segment.guidelines.Citation` dicts)
+- `Span._.guidelines_claims_administrator`: the claims administrator's citations, alike
 - `Span._.rationale`: the decision rationale as a Span (or None)
 - `Span._.original_request`, `Span._.eligible_portion`: for partly authorised items
 
-and sets `Doc._.layout` (a layout name or None) and `Doc._.segment_reason` (why there are
-no items, or None). Text the rules do not recognise yields no items and a reason; it never
+and sets `Doc._.layout` (a layout name or None), `Doc._.segment_reason` (why there are
+no items, or None) and the letter facts (`imr_ml.segment.facts.FIELDS`: `Doc._.case_number`,
+`Doc._.decision_date`, `Doc._.reviewer_specialty`, ...; empty where the letter does not
+state them). Text the rules do not recognise yields no items and a reason; it never
 raises. The component works after any tokenizer (spans then snap outwards to tokens); the
 letter tokenizer makes it fast and its spans exact.
 """
@@ -20,13 +23,14 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from imr_ml.segment.facts import FIELDS as FACT_FIELDS
 from imr_ml.segment.parser import LayoutParser, LetterParse
 from imr_ml.segment.tokenizer import PARSE_KEY
 
 SPANS_KEY = "items"
-DOC_FIELDS = ("layout", "segment_reason")
-SPAN_FIELDS = ("item_text", "decision_stated", "guidelines", "rationale",
-               "original_request", "eligible_portion")
+DOC_FIELDS = ("layout", "segment_reason", *FACT_FIELDS)
+SPAN_FIELDS = ("item_text", "decision_stated", "guidelines", "guidelines_claims_administrator",
+               "rationale", "original_request", "eligible_portion")
 
 for _name in DOC_FIELDS:
     if not Doc.has_extension(_name):
@@ -47,8 +51,11 @@ class Segmenter:
         parse: LetterParse | None = doc.user_data.pop(PARSE_KEY, None)
         if parse is None:
             parse = self.parser.parse(doc.text)
-        doc._.layout = parse.layout
-        doc._.segment_reason = parse.reason
+        doc_ext = doc._
+        doc_ext.layout = parse.layout
+        doc_ext.segment_reason = parse.reason
+        for name, value in parse.facts.items():
+            setattr(doc_ext, name, value)
         spans: list[Span] = []
         for item in parse.items:
             span = doc.char_span(*item.block, alignment_mode="expand")
@@ -58,6 +65,7 @@ class Segmenter:
             ext.item_text = item.item_text
             ext.decision_stated = item.decision
             ext.guidelines = item.guidelines
+            ext.guidelines_claims_administrator = item.guidelines_claims_administrator
             if item.rationale:
                 ext.rationale = doc.char_span(*item.rationale, alignment_mode="expand")
             ext.original_request = item.original_request

@@ -31,6 +31,9 @@ class Layout:
     items_end: str | None = None  # blocks stop at its first match after items_start
     item_boundary: str | None = None  # where the item text may begin, scanning back from the header
     guideline: str | None = None  # the reviewer's guideline part starts here, inside a block
+    # the claims administrator's guideline part starts here, inside a block (before the
+    # reviewer's, which ends it)
+    ca_guideline: str | None = None
     rationale: str | None = None  # the rationale starts after this, inside a block
     list_start: str | None = None  # section listing items (and decisions) apart from blocks
     list_end: str | None = None
@@ -67,6 +70,7 @@ LAYOUTS: tuple[Layout, ...] = (
         ),
         items_end=r"(?m)^\s*(?:cc:|/[a-z]{2,4}\s*$|" + words("Copies to") + ")",
         guideline=words("Medical Treatment Guideline(s) Relied Upon by the Expert Reviewer"),
+        ca_guideline=words("Medical Treatment Guideline(s) Relied Upon by the Claims Administrator"),
         rationale=words("Rationale for the Decision") + r"\s*:",
     ),
     Layout(
@@ -78,6 +82,7 @@ LAYOUTS: tuple[Layout, ...] = (
         block=_HEADER_VERDICT,
         item_boundary=_SENTENCE_END,
         guideline=r"MAXIMUS\s+guideline\s*:",
+        ca_guideline=r"Claims\s+Administrator\s+guideline\s*:",
         rationale=r"Decision\s+rationale\s*:",
     ),
     Layout(

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from imr_ml.segment import guidelines as gl
+from imr_ml.segment.facts import FactReader, Facts
 from imr_ml.segment.layouts import CONCLUSION, LAYOUTS, Layout, decision_from
 
 _PARTIAL = re.compile(
@@ -23,9 +24,25 @@ _PARTIAL = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 _PATTERN_FIELDS = ("signature", "items_start", "items_end", "block", "item_boundary",
-                   "guideline", "rationale", "list_start", "list_end", "list_entry")
+                   "guideline", "ca_guideline", "rationale", "list_start", "list_end",
+                   "list_entry")
 
 Bounds = tuple[int, int]
+
+
+def partial_request(item_text: str) -> tuple[str, str] | None:
+    """(original request, eligible portion) of a partly authorised item's text ("X was the
+    original request. Y was authorized by the Claims Administrator. The remaining IMR
+    eligible portion of the original request, Z is"), or None for any other item."""
+    m = _PARTIAL.match(item_text)
+    return (m.group("original").strip(), m.group("portion").strip()) if m else None
+
+
+def decided_item(item_text: str) -> str:
+    """What IMR decided of an item stated as `item_text`: the eligible portion of a partly
+    authorised item, else the text itself (how label files' item texts are compared)."""
+    partial = partial_request(item_text)
+    return partial[1] if partial else item_text
 
 
 @dataclass(slots=True)
@@ -33,9 +50,10 @@ class ItemParse:
     """One disputed item: offsets into the text and what the letter states about it."""
 
     block: Bounds  # the whole item, stripped of surrounding whitespace
-    item_text: str
+    item_text: str  # what IMR decided: for a partly authorised item, the eligible portion
     decision: str | None
-    guidelines: list[gl.Citation]
+    guidelines: list[gl.Citation]  # the reviewer's
+    guidelines_claims_administrator: list[gl.Citation]
     rationale: Bounds | None
     original_request: str | None = None
     eligible_portion: str | None = None
@@ -43,11 +61,13 @@ class ItemParse:
 
 @dataclass(slots=True)
 class LetterParse:
-    """The layout seen (or None), its items, and why there are none where that is so."""
+    """The layout seen (or None), its items, why there are none where that is so, and the
+    letter facts (`imr_ml.segment.facts`)."""
 
     layout: str | None
     items: list[ItemParse] = field(default_factory=list)
     reason: str | None = None
+    facts: Facts = field(default_factory=dict)
 
     def cuts(self) -> set[int]:
         """Every offset where an item or rationale begins or ends."""
@@ -106,14 +126,17 @@ class LayoutParser:
 
     def __init__(self, layouts: Iterable[Layout] = LAYOUTS) -> None:
         self.rules = [_Rules(lay) for lay in layouts]
+        self.facts = FactReader()
 
     def parse(self, text: str) -> LetterParse:
         rules = next((r for r in self.rules if r.rx["signature"].search(text)), None)
         if rules is None:
-            return LetterParse(None, reason="no known letter layout recognised")
+            return LetterParse(None, reason="no known letter layout recognised",
+                               facts=self.facts.read(text, None))
+        name = rules.layout.name
         items = self._items(text, rules.rx)
-        reason = None if items else f"layout {rules.layout.name} recognised but no items found"
-        return LetterParse(rules.layout.name, items, reason)
+        reason = None if items else f"layout {name} recognised but no items found"
+        return LetterParse(name, items, reason, self.facts.read(text, name))
 
     def _items(self, text: str, rx) -> list[ItemParse]:
         region = _section(text, rx["items_start"], rx["items_end"])
@@ -136,24 +159,26 @@ class LayoutParser:
             item, decision = h.item, h.decision
             if entry is not None:
                 item, decision = item or entry[0], decision or entry[1]
-            guideline, rationale = self._parts(text, rx, h.body, end)
+            guideline, ca_guideline, rationale = self._parts(text, rx, h.body, end)
             if decision is None and rationale is not None:
                 decision = self._conclusion(text, rationale)
             block = _strip(text, h.start, end)
             if block[1] <= block[0]:
                 continue
-            out.append(self._item(block, item, decision, guideline or shared_guideline, rationale))
+            out.append(self._item(block, item, decision, guideline or shared_guideline,
+                                  ca_guideline, rationale))
         return out
 
     @staticmethod
     def _item(block: Bounds, item: str | None, decision: str | None, guideline: str,
-              rationale: Bounds | None) -> ItemParse:
+              ca_guideline: str, rationale: Bounds | None) -> ItemParse:
         item_text = _SPACE.sub(" ", item or "").strip()
-        parsed = ItemParse(block, item_text, decision, gl.parse(guideline), rationale)
-        partial = _PARTIAL.match(item_text)
+        parsed = ItemParse(block, item_text, decision, gl.parse(guideline),
+                           gl.parse(ca_guideline), rationale)
+        partial = partial_request(item_text)
         if partial:
-            parsed.original_request = partial.group("original").strip()
-            parsed.eligible_portion = partial.group("portion").strip()
+            parsed.original_request, parsed.eligible_portion = partial
+            parsed.item_text = parsed.eligible_portion
         return parsed
 
     @staticmethod
@@ -202,13 +227,16 @@ class LayoutParser:
         return headers
 
     @staticmethod
-    def _parts(text: str, rx, body: int, end: int) -> tuple[str, Bounds | None]:
-        """The reviewer's guideline text and the rationale offsets inside one block."""
+    def _parts(text: str, rx, body: int, end: int) -> tuple[str, str, Bounds | None]:
+        """The reviewer's and the claims administrator's guideline texts and the rationale
+        offsets inside one block."""
         rationale_m = rx["rationale"].search(text, body, end) if rx["rationale"] else None
-        guideline = ""
-        if rx["guideline"] is not None:
-            g = rx["guideline"].search(text, body, end)
-            if g is not None:
-                guideline = text[g.start():rationale_m.start() if rationale_m else end]
+        stop = rationale_m.start() if rationale_m else end
+        g = rx["guideline"].search(text, body, end) if rx["guideline"] is not None else None
+        guideline = text[g.start():stop] if g is not None else ""
+        ca_stop = g.start() if g is not None else stop
+        c = (rx["ca_guideline"].search(text, body, ca_stop)
+             if rx["ca_guideline"] is not None else None)
+        ca_guideline = text[c.start():ca_stop] if c is not None else ""
         s, e = _strip(text, rationale_m.end() if rationale_m else body, end)
-        return guideline, ((s, e) if e > s else None)
+        return guideline, ca_guideline, ((s, e) if e > s else None)

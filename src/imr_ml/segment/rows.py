@@ -18,12 +18,13 @@ from spacy.tokens import Doc
 from imr_ml.errors import LetterError
 from imr_ml.letters import DEFAULT_MAX_BYTES, Letter, iter_letters
 from imr_ml.segment.component import SPANS_KEY
+from imr_ml.segment.facts import FIELDS as FACT_FIELDS
 from imr_ml.segment.pipeline import make_nlp
 
 SEGMENT_COLUMNS = (
     "letter_id", "source", "item_index", "item_text", "layout", "decision_stated",
-    "guidelines", "rationale", "rationale_start", "rationale_end",
-    "original_request", "eligible_portion", "status", "error",
+    "guidelines", "guidelines_claims_administrator", "rationale", "rationale_start",
+    "rationale_end", "original_request", "eligible_portion", *FACT_FIELDS, "status", "error",
 )
 
 Row = dict[str, Any]
@@ -43,9 +44,11 @@ def error_row(err: LetterError) -> Row:
 def doc_rows(doc: Doc, letter: Letter) -> list[Row]:
     """One row per item on the segmented Doc, or one `no_items` row."""
     spans = doc.spans[SPANS_KEY]
+    doc_ext = doc._
+    facts = {name: getattr(doc_ext, name) for name in FACT_FIELDS}  # on every row of the letter
     if not spans:
         return [_row(letter.letter_id, letter.source, layout=doc._.layout, status="no_items",
-                     error=f"{letter.source}: {doc._.segment_reason}")]
+                     error=f"{letter.source}: {doc._.segment_reason}", **facts)]
     rows = []
     layout = doc._.layout
     for index, span in enumerate(spans):
@@ -58,11 +61,15 @@ def doc_rows(doc: Doc, letter: Letter) -> list[Row]:
             layout=layout,
             decision_stated=ext.decision_stated,
             guidelines=ext.guidelines,
-            rationale=rationale.text if rationale is not None else "",
+            guidelines_claims_administrator=ext.guidelines_claims_administrator,
+            # line breaks become spaces, one for one: the offsets still hold (letter text is
+            # normalised: "\n" is its only line break)
+            rationale=rationale.text.replace("\n", " ") if rationale is not None else "",
             rationale_start=rationale.start_char if rationale is not None else None,
             rationale_end=rationale.end_char if rationale is not None else None,
             original_request=ext.original_request,
             eligible_portion=ext.eligible_portion,
+            **facts,
         ))
     return rows
 

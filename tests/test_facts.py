@@ -1,0 +1,167 @@
+"""imr_ml.segment.facts: the letter facts of every layout, on the Doc and in segment rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from imr_ml.errors import PatternError
+from imr_ml.letters import Letter, read_letter
+from imr_ml.segment import make_nlp
+from imr_ml.segment.facts import DEFAULT_PATH, FIELDS, FactReader, iso_date, load_rules
+from imr_ml.segment.layouts import LAYOUTS
+from imr_ml.segment.rows import doc_rows
+
+LETTERS = Path(__file__).parent / "letters"
+EMPTY = {name: [] if name.startswith("reviewer_") else None for name in FIELDS}
+
+# Hand-written headers and reviewer blocks of each layout (invented values), with the facts
+# they state; a block of items follows each, so that the layout is recognised.
+ISSUES_DECISIONS = (
+    "Case Number: CM16-0123456\n"
+    "Date Assigned: 03/02/2016 Date of Injury: 07/19/2011\n"
+    "Decision Date: 04/11/2016 UR Denial Date: 02/09/2016\n"
+    "Priority: Expedited Application\nReceived:\n02/24/2016\n"
+    "HOW THE IMR FINAL DETERMINATION WAS MADE\nAn expert reviewer read the file.\n"
+    "The Expert Reviewer has the following credentials:\n"
+    "State(s) of Licensure: Oregon, Nevada and\nCalifornia\n"
+    "Certification(s)/Specialty: Physical Medicine &\nRehabilitation, Pain Medicine\n"
+    "CLINICAL CASE SUMMARY\nA clerk with wrist pain.\n"
+    "IMR ISSUES, DECISIONS AND RATIONALES\n"
+    "Splint for the right wrist: Upheld\n"
+    "Claims Administrator guideline: Decision based on MTUS Forearm, Wrist, and Hand "
+    "Complaints 2004,\nSection(s): Initial Care.\n"
+    "MAXIMUS guideline: Decision based on MTUS Forearm, Wrist, and Hand Complaints 2004, "
+    "Section(s):\nInitial Care.\n"
+    "Decision rationale: The wrist is stable. The splint is not medically necessary.\n"
+)
+ISSUES_DECISIONS_FACTS = {
+    "case_number": "CM16-0123456", "date_assigned": "2016-03-02",
+    "date_of_injury": "2011-07-19", "decision_date": "2016-04-11",
+    "ur_denial_date": "2016-02-09", "application_received": "2016-02-24",
+    "priority": "Expedited",
+    "reviewer_specialty": ["Physical Medicine & Rehabilitation", "Pain Medicine"],
+    "reviewer_licensure": ["Oregon", "Nevada", "California"],
+}
+ISSUE_AT_DISPUTE = (
+    "INDEPENDENT MEDICAL REVIEW FINAL DETERMINATION\n"
+    "Case Number: CM14-0765432\n"
+    "Date of Injury: June 3, 2010 Decision Date: 9-22-14\n"
+    "ISSUE AT DISPUTE:\n1. A cane\nCASE SUMMARY:\nKnee pain.\n"
+    "RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS NOT MEDICALLY NECESSARY:\n"
+    "1. The gait is normal. The cane is not medically necessary.\n"
+    "MEDICAL REVIEWER QUALIFICATIONS:\n"
+    "The reviewer is Board Certified in Family Medicine, has a subspecialty in Sports "
+    "Medicine and is licensed in California and Arizona.\n"
+)
+ISSUE_AT_DISPUTE_FACTS = {
+    **EMPTY, "case_number": "CM14-0765432", "date_of_injury": "2010-06-03",
+    "decision_date": "2014-09-22", "reviewer_specialty": ["Family Medicine", "Sports Medicine"],
+    "reviewer_licensure": ["California", "Arizona"],
+}
+
+# The facts the committed test letters state (tests/letters), and the ones they lack.
+WRITTEN = {
+    "numbered_2013": {
+        **EMPTY, "case_number": "CM13-0012345", "decision_date": "2013-11-04",
+        "ur_denial_date": "2013-09-12", "application_received": "2013-09-20",
+        "reviewer_specialty": ["Orthopaedic Surgery"], "reviewer_licensure": ["California"],
+    },
+    "decisions_rationales": {
+        **EMPTY, "case_number": "CM15-0098765", "date_assigned": "2015-05-22",
+        "date_of_injury": "2012-03-14", "decision_date": "2015-06-30",
+        "ur_denial_date": "2015-05-08", "application_received": "2015-05-15",
+        "priority": "Standard",
+    },
+    "issue_at_dispute": {
+        **EMPTY, "reviewer_specialty": ["Orthopaedic Surgery"],
+        "reviewer_licensure": ["California"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return make_nlp(sentence_roles=False)
+
+
+def _facts(doc) -> dict:
+    return {name: getattr(doc._, name) for name in FIELDS}
+
+
+@pytest.mark.parametrize("layout", sorted(WRITTEN))
+def test_written_letters_state_their_facts_and_no_others(nlp, layout):
+    doc = nlp(read_letter(LETTERS / f"{layout}.txt").text)
+    assert doc._.layout == layout
+    assert _facts(doc) == WRITTEN[layout]
+
+
+@pytest.mark.parametrize(("text", "layout", "facts"), [
+    (ISSUES_DECISIONS, "issues_decisions", ISSUES_DECISIONS_FACTS),
+    (ISSUE_AT_DISPUTE, "issue_at_dispute", ISSUE_AT_DISPUTE_FACTS),
+])
+def test_every_fact_a_layout_states_is_read(nlp, text, layout, facts):
+    doc = nlp(text)
+    assert doc._.layout == layout and len(doc.spans["items"]) == 1
+    assert _facts(doc) == facts
+
+
+def test_rows_carry_the_letter_facts_on_every_row(nlp):
+    text = read_letter(LETTERS / "decisions_rationales.txt").text
+    rows = doc_rows(nlp(text), Letter("x", "x.txt", text, text))
+    assert len(rows) == 3
+    for row in rows:
+        assert {name: row[name] for name in FIELDS} == WRITTEN["decisions_rationales"]
+
+
+def test_a_letter_without_items_still_carries_its_facts(nlp):
+    text = ISSUES_DECISIONS[:ISSUES_DECISIONS.index("Splint")]
+    (row,) = doc_rows(nlp(text), Letter("x", "x.txt", text, text))
+    assert row["status"] == "no_items" and row["case_number"] == "CM16-0123456"
+
+
+def test_text_of_no_layout_has_no_facts(nlp):
+    assert _facts(nlp("Case Number: CM16-0123456\nDate of Injury: 01/02/2015\n")) == EMPTY
+
+
+@pytest.mark.parametrize(("stated", "iso"), [
+    ("11/18/2016", "2016-11-18"), ("1/5/2016", "2016-01-05"), ("11-18-16", "2016-11-18"),
+    ("4/1/98", "1998-04-01"), ("2016-11-18", "2016-11-18"), ("November 18, 2016", "2016-11-18"),
+    ("Sept. 3 2015", "2015-09-03"), ("13/45/2016", None), ("02/30/2016", None),
+    ("Smarch 3, 2016", None), ("1/2/201", None),
+])
+def test_dates_become_iso_or_nothing(stated, iso):
+    assert iso_date(stated) == iso
+
+
+def test_a_date_that_is_no_date_stays_empty():
+    text = ISSUES_DECISIONS.replace("Date Assigned: 03/02/2016", "Date Assigned: 03/32/2016")
+    facts = FactReader().read(text, "issues_decisions")
+    assert facts["date_assigned"] is None and facts["decision_date"] == "2016-04-11"
+
+
+def test_every_layout_has_rules_for_its_facts():
+    rules = load_rules()
+    assert set(rules) == {layout.name for layout in LAYOUTS}
+    for layout, fields in rules.items():
+        assert {"case_number", "decision_date", "reviewer_specialty"} <= set(fields) or (
+            layout == "issue_at_dispute"), layout
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["groups"]["case"].update(case_numbr=["(?P<value>x)"]), "unknown field"),
+    (lambda d: d["groups"]["case"].update(case_number=["Case: (\\d+)"]), "no group 'value'"),
+    (lambda d: d["groups"]["case"].update(case_number=["(?P<value>["]), "group case"),
+    (lambda d: d["layouts"].update(numbered_2013=["nope"]), "no group 'nope'"),
+    (lambda d: d.pop("groups"), "not a letter facts file"),
+])
+def test_a_malformed_facts_file_is_refused_by_name(tmp_path, change, message):
+    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "facts.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(PatternError, match=message) as err:
+        load_rules(path)
+    assert str(path) in str(err.value)
