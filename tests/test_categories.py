@@ -1,4 +1,4 @@
-"""Treatment category and drug class: the lexicon (imr_ml.corpus.categories) and the model
+"""Treatment category and drug class: the lexicon (imr_ml.segment.categories) and the model
 that fills its gaps (imr_ml.model.category)."""
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from imr_ml.corpus.categories.lexicon import head, load_lexicon, shared_lexicon
 from imr_ml.corpus.splits import WORKING, real_halves
 from imr_ml.errors import PatternError
 from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
 from imr_ml.model.category import CategoryClassifier
+from imr_ml.segment.categories import head, load_lexicon, shared_lexicon
+from imr_ml.segment.rows import segment_letters
 
 REAL_LABELS = Path(__file__).resolve().parents[2] / "shared" / "real" / "labels.jsonl"
 
@@ -118,3 +119,14 @@ def test_the_lexicon_on_the_working_half_it_was_written_from():
     pharmacy = [(drug, item) for (_, drug), item in answers if item["category"] == PHARMACY]
     assert right >= 0.97
     assert np.mean([drug == item["drug_class"] for drug, item in pharmacy]) >= 0.95
+
+
+def test_segment_rows_carry_the_lexicon_answer_for_their_item():
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples" / "letters"
+    rows = [row for _, letter_rows in segment_letters(sorted(samples.glob("*.txt"))[:10])
+            for row in letter_rows if row["status"] == "ok"]
+    assert rows
+    for row in rows:
+        assert (row["category"], row["drug_class"]) == shared_lexicon().classify(
+            row["item_text"])
+    assert any(row["category"] is not None for row in rows)

@@ -16,8 +16,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from imr_ml.corpus.categories.lexicon import shared_lexicon
 from imr_ml.labels import PHARMACY
+from imr_ml.segment.categories import shared_lexicon
 
 CATEGORY_COLUMNS = ("category", "drug_class", "p_category")
 
@@ -25,7 +25,7 @@ CATEGORY_COLUMNS = ("category", "drug_class", "p_category")
 class CategoryClassifier(BaseEstimator):
     """Category and drug class of item texts (`imr_ml.labels.CATEGORIES`, `DRUG_CLASSES`).
 
-    Where the category lexicon (`imr_ml.corpus.categories`) matches an item text, its answer
+    Where the category lexicon (`imr_ml.segment.categories`) matches an item text, its answer
     stands; elsewhere a logistic regression over the text's character n-grams decides. The
     drug class, for pharmacy items only, is found the same way among pharmacy items.
 

@@ -9,6 +9,8 @@ each item's block on `doc.spans["items"]` with:
 - `Span._.guidelines_claims_administrator`: the claims administrator's citations, alike
 - `Span._.rationale`: the decision rationale as a Span (or None)
 - `Span._.original_request`, `Span._.eligible_portion`: for partly authorised items
+- `Span._.category`, `Span._.drug_class`: the treatment category and (pharmacy) drug class
+  the category lexicon gives the item text (`imr_ml.segment.categories`), or None
 
 and sets `Doc._.layout` (a layout name or None), `Doc._.segment_reason` (why there are
 no items, or None) and the letter facts (`imr_ml.segment.facts.FIELDS`: `Doc._.case_number`,
@@ -23,6 +25,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from imr_ml.segment.categories import shared_lexicon
 from imr_ml.segment.facts import FIELDS as FACT_FIELDS
 from imr_ml.segment.parser import LayoutParser, LetterParse
 from imr_ml.segment.tokenizer import PARSE_KEY
@@ -30,7 +33,7 @@ from imr_ml.segment.tokenizer import PARSE_KEY
 SPANS_KEY = "items"
 DOC_FIELDS = ("layout", "segment_reason", *FACT_FIELDS)
 SPAN_FIELDS = ("item_text", "decision_stated", "guidelines", "guidelines_claims_administrator",
-               "rationale", "original_request", "eligible_portion")
+               "rationale", "original_request", "eligible_portion", "category", "drug_class")
 
 for _name in DOC_FIELDS:
     if not Doc.has_extension(_name):
@@ -46,6 +49,7 @@ class Segmenter:
     def __init__(self, spans_key: str = SPANS_KEY) -> None:
         self.spans_key = spans_key
         self.parser = LayoutParser()
+        self.lexicon = shared_lexicon()
 
     def __call__(self, doc: Doc) -> Doc:
         parse: LetterParse | None = doc.user_data.pop(PARSE_KEY, None)
@@ -70,6 +74,7 @@ class Segmenter:
                 ext.rationale = doc.char_span(*item.rationale, alignment_mode="expand")
             ext.original_request = item.original_request
             ext.eligible_portion = item.eligible_portion
+            ext.category, ext.drug_class = self.lexicon.classify(item.item_text)
             spans.append(span)
         doc.spans[self.spans_key] = spans
         return doc

@@ -24,7 +24,8 @@ from imr_ml.segment.pipeline import make_nlp
 SEGMENT_COLUMNS = (
     "letter_id", "source", "item_index", "item_text", "layout", "decision_stated",
     "guidelines", "guidelines_claims_administrator", "rationale", "rationale_start",
-    "rationale_end", "original_request", "eligible_portion", *FACT_FIELDS, "status", "error",
+    "rationale_end", "original_request", "eligible_portion", "category", "drug_class",
+    *FACT_FIELDS, "status", "error",
 )
 
 Row = dict[str, Any]
@@ -69,6 +70,8 @@ def doc_rows(doc: Doc, letter: Letter) -> list[Row]:
             rationale_end=rationale.end_char if rationale is not None else None,
             original_request=ext.original_request,
             eligible_portion=ext.eligible_portion,
+            category=ext.category,
+            drug_class=ext.drug_class,
             **facts,
         ))
     return rows

@@ -1,10 +1,11 @@
 """The category lexicon: an item text's treatment category and drug class by ordered patterns.
 
-`lexicon.json` lists, per category and per drug class, regular expressions matched
+`category_lexicon.json` lists, per category and per drug class, regular expressions matched
 case-insensitively between word boundaries; the first entry that matches wins (the file says
-why the order matters), on the item's head before its whole text. A drug class's match makes an item pharmacy at the place of the
-`pharmacy` entry. The lexicon gives no answer where nothing matches: a learned model
-(`imr_ml.model.category`) decides those.
+why the order matters), on the item's head before its whole text. A drug class's match makes
+an item pharmacy at the place of the `pharmacy` entry. The segmenter puts the lexicon's
+answer on each item (`Span._.category`, `Span._.drug_class`); where nothing matches it has
+none, and a learned model (`imr_ml.model.category`) decides at scoring.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from imr_ml.errors import PatternError
 from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
 
-LEXICON_FILE = Path(__file__).with_name("lexicon.json")
+LEXICON_FILE = Path(__file__).with_name("category_lexicon.json")
 
 
 def _compiled(entries: list[dict], known: tuple[str, ...],
