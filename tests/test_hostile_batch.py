@@ -496,3 +496,24 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(model_dir, tmp_pat
         assert [r["item_text"] for r in _rows(Path(f"scored{suffix}"))] == items
         assert _rows(Path(f"scores{suffix}"))[0]["source"] == "=cmd.txt"
 
+
+
+def test_resume_refuses_a_journal_whose_rows_lack_columns(letters, model_dir, tmp_path,  # noqa: F811
+                                                          monkeypatch, capsys):
+    out = tmp_path / "scores.csv"
+    _interrupted(monkeypatch, 3)
+    assert _score([letters], model_dir, out) == 130
+    monkeypatch.undo()
+    header, *rows = partial_path(out).read_text().splitlines()
+    del (cut := json.loads(rows[1]))["status"]
+    partial_path(out).write_text("\n".join([header, rows[0], json.dumps(cut), rows[2]]) + "\n")
+    capsys.readouterr()
+    assert _score([letters], model_dir, out, "--resume") == 2
+    _one_line(capsys.readouterr().err, f"{partial_path(out)}:3: not a row of an imr-ml run")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_timeout_must_be_a_finite_number(letters, tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as stop:
+        main(["score", str(letters), "--out", str(tmp_path / "o.csv"), "--timeout", value])
+    assert stop.value.code == 2 and "not a finite number" in capsys.readouterr().err

@@ -140,12 +140,14 @@ def partial_path(path: str | Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-def _journal_row(line: bytes, journal: Path, number: int, key: str) -> dict[str, Any]:
+def _journal_row(line: bytes, journal: Path, number: int,
+                 fields: Iterable[str]) -> dict[str, Any]:
+    """The row on a journal's line, which must have `fields`; TableError if it is not one."""
     try:
         row = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError):
         row = None
-    if not isinstance(row, dict) or key not in row:
+    if not isinstance(row, dict) or not all(field in row for field in fields):
         raise TableError(f"{journal}:{number}: not a row of an imr-ml run; delete the file "
                          "or run without --resume")
     return row
@@ -189,20 +191,20 @@ class TableWriter:
         A killed run may have cut the last line, or the rows of the last group (e.g. letter);
         both are dropped, so that they are written again once and only once. A journal that
         is not one, or whose header differs from this run's, raises TableError and is left as
-        it is; without a journal, `start`.
+        it is (so is one whose rows lack a column); without a journal, `start`.
         """
         with self.journal.open("rb") as handle:
             first = handle.readline()
             if not first:
                 self.start()
                 return set()
-            self._check_header(_journal_row(first, self.journal, 1, JOURNAL_KEY)[JOURNAL_KEY])
+            self._check_header(_journal_row(first, self.journal, 1, [JOURNAL_KEY])[JOURNAL_KEY])
             keys: list[Any] = []
             ends = [len(first)]  # byte offset after the header and each complete row
             for number, line in enumerate(handle, start=2):
                 if not line.endswith(b"\n"):
                     break
-                keys.append(_journal_row(line, self.journal, number, key)[key])
+                keys.append(_journal_row(line, self.journal, number, self.schema.names)[key])
                 ends.append(ends[-1] + len(line))
         last = len(keys)
         while last and keys[last - 1] == keys[-1]:
