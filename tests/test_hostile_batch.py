@@ -33,6 +33,7 @@ from test_score import model_dir  # noqa: F401  (the small model fitted on the s
 HERE = Path(__file__).parent
 FORMATS = (".jsonl", ".csv", ".parquet")
 DEADLINE = 120.0  # seconds for a subprocess; generous, the machine is shared
+RUN_MAIN = "from imr_ml.cli import main\nimport sys\nraise SystemExit(main(sys.argv[1:]))"
 ENV = {**os.environ, "PYTHONPATH": str(Path(imr_ml.__file__).parents[1])}
 
 
@@ -74,7 +75,7 @@ def _segment(paths: list, out: Path | None, capsys) -> list[dict]:
 
 def _run(*args: str, prelude: str = "", **kwargs) -> subprocess.CompletedProcess:
     """`imr-ml ARGS` in a fresh interpreter, after the Python lines `prelude`."""
-    code = f"{prelude}\nfrom imr_ml.cli import main\nimport sys\nraise SystemExit(main(sys.argv[1:]))"
+    code = f"{prelude}\n{RUN_MAIN}"
     return subprocess.run([sys.executable, "-c", code, *args], env=ENV, capture_output=True,
                           text=True, timeout=DEADLINE, check=False, **kwargs)
 
@@ -190,7 +191,8 @@ def test_inputs_reached_twice_are_scored_once_and_resume_agrees(
 
 # 4. A file name that is not UTF-8 gets its row, in every output
 
-@pytest.mark.parametrize("out", ["segment-stdout", "segment.jsonl", *(f"scores{s}" for s in FORMATS)])
+@pytest.mark.parametrize("out", ["segment-stdout", "segment.jsonl",
+                                 *(f"scores{s}" for s in FORMATS)])
 def test_a_file_name_that_is_not_utf8_gets_its_row(letters, model_dir, tmp_path,  # noqa: F811
                                                     capsys, out):
     os.rename(letters / "small.txt", os.fsencode(letters) + b"/caf\xe9.txt")
@@ -419,8 +421,7 @@ def test_sigterm_while_the_model_loads_stops_with_one_line(letters, model_dir, t
     marker = tmp_path / "loading"
     inputs = [str(letters)] if command == "score" else [str(letters / "x.csv"),
                                                         "--text-column", "text"]
-    code = SLOW_LOAD.format(marker=str(marker)) + \
-        "\nfrom imr_ml.cli import main\nimport sys\nraise SystemExit(main(sys.argv[1:]))"
+    code = SLOW_LOAD.format(marker=str(marker)) + RUN_MAIN
     proc = subprocess.Popen([sys.executable, "-c", code, command, *inputs, "--model",
                              str(model_dir), "--out", str(tmp_path / "out.csv"), "-q"],
                             env=ENV, stderr=subprocess.PIPE, text=True)

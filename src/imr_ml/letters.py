@@ -107,7 +107,8 @@ def _regular_file_size(path: Path, source: str) -> int:
         try:
             os.scandir(path).close()
         except OSError as err:
-            raise LetterError(source, "unreadable", f"cannot list folder ({err.strerror})") from None
+            message = f"cannot list folder ({err.strerror})"
+            raise LetterError(source, "unreadable", message) from None
         if _letters_in(path)[0]:
             raise LetterError(source, "unreadable", "is a folder, not a letter file")
         raise LetterError(source, "no_letters", "a folder with no .txt or .pdf letters in it")

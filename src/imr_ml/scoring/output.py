@@ -219,9 +219,9 @@ class TableWriter:
             header = {}
         changed = [name for name, value in self.header.items() if header.get(name) != value]
         if changed:
-            raise TableError(f"{self.journal}: was written with another {' and other '.join(changed)} "
-                             "than this run's; resume with the same model and inputs, or run "
-                             "without --resume to start over")
+            raise TableError(f"{self.journal}: was written with another "
+                             f"{' and other '.join(changed)} than this run's; resume with the "
+                             "same model and inputs, or run without --resume to start over")
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
         try:
@@ -306,13 +306,16 @@ def _write_csv(chunks: Iterable[list[dict[str, Any]]], path: Path, schema: pa.Sc
             for column in texts:
                 frame[column] = _neutralised(frame[column])
             frame[integers] = frame[integers].astype("Int64")
-            frame.to_csv(handle, header=n == 0, index=False)
+            # CRLF line ends (RFC 4180): a cell holding a carriage return is then quoted
+            frame.to_csv(handle, header=n == 0, index=False, lineterminator="\r\n")
 
 
 def _neutralised(cells: pd.Series) -> pd.Series:
     """The cells, those that a spreadsheet would run as a formula prefixed with "'": those
     starting with = + - @, a tab or a carriage return (OWASP, "CSV Injection")."""
-    if cells.dtype != object:  # no strings (a column of nulls)
+    import pandas as pd
+
+    if not pd.api.types.is_string_dtype(cells):  # no strings (e.g. a column of nulls)
         return cells
     risky = cells.str.match(_FORMULA_START, na=False)
     return cells.mask(risky, "'" + cells[risky]) if risky.any() else cells

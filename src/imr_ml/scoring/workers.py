@@ -70,7 +70,8 @@ def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Lett
 
 
 def _timed_out(path: Path, timeout: float | None, how: str = "") -> LetterError:
-    return LetterError(source_name(path), "timeout", f"extraction timed out after {timeout:g} s{how}")
+    message = f"extraction timed out after {timeout:g} s{how}"
+    return LetterError(source_name(path), "timeout", message)
 
 
 def tapered_chunks(items: Iterable[Path], size: int, workers: int) -> Iterator[list[Path]]:
