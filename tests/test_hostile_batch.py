@@ -167,6 +167,13 @@ def _interrupted(monkeypatch, after: int) -> None:
     monkeypatch.setattr(Scorer, "score_letters", stopped)
 
 
+def _stopped_after_3_rows(letters: Path, model: Path, out: Path, monkeypatch) -> None:
+    """Score `letters` to `out`, stopped (as by Ctrl-C) after 3 rows: a journal to resume."""
+    _interrupted(monkeypatch, 3)
+    assert _score([letters], model, out) == 130
+    monkeypatch.undo()
+
+
 @pytest.mark.parametrize("twice", ["relative_and_absolute", "file_listed_twice", "symlink"])
 def test_inputs_reached_twice_are_scored_once_and_resume_agrees(
         letters, model_dir, tmp_path, monkeypatch, twice):  # noqa: F811
@@ -443,9 +450,7 @@ def test_sigterm_while_the_model_loads_stops_with_one_line(letters, model_dir, t
 def test_resume_removes_stale_temporaries_but_not_a_live_runs(letters, model_dir, tmp_path,  # noqa: F811
                                                               monkeypatch):
     out = tmp_path / "scores.csv"
-    _interrupted(monkeypatch, 3)
-    assert _score([letters], model_dir, out) == 130
-    monkeypatch.undo()
+    _stopped_after_3_rows(letters, model_dir, out, monkeypatch)
     stale, live = tmp_path / ".scores.csv.k1ll3d.tmp", tmp_path / ".scores.csv.l1v3.tmp"
     stale.write_text("half a table")
     live.write_text("a table being written")
@@ -458,9 +463,7 @@ def test_resume_removes_stale_temporaries_but_not_a_live_runs(letters, model_dir
 def test_resume_with_another_model_or_other_inputs_is_refused(letters, model_dir, tmp_path,  # noqa: F811
                                                               monkeypatch, capsys):
     out = tmp_path / "scores.jsonl"
-    _interrupted(monkeypatch, 3)
-    assert _score([letters], model_dir, out) == 130
-    monkeypatch.undo()
+    _stopped_after_3_rows(letters, model_dir, out, monkeypatch)
     journal = partial_path(out).read_text()
     model = persistence.load(model_dir)
     model.decision_threshold_ += 0.01
@@ -502,9 +505,7 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(model_dir, tmp_pat
 def test_resume_refuses_a_journal_whose_rows_lack_columns(letters, model_dir, tmp_path,  # noqa: F811
                                                           monkeypatch, capsys):
     out = tmp_path / "scores.csv"
-    _interrupted(monkeypatch, 3)
-    assert _score([letters], model_dir, out) == 130
-    monkeypatch.undo()
+    _stopped_after_3_rows(letters, model_dir, out, monkeypatch)
     header, *rows = partial_path(out).read_text().splitlines()
     del (cut := json.loads(rows[1]))["status"]
     partial_path(out).write_text("\n".join([header, rows[0], json.dumps(cut), rows[2]]) + "\n")
