@@ -159,8 +159,9 @@ def test_killed_run_resumes_to_the_same_rows(inputs, model_dir, tmp_path, monkey
     assert "rerun with --resume" in capsys.readouterr().err
     monkeypatch.undo()
     journal = partial_path(out)
-    assert not out.exists() and len(_jsonl(journal)) == 9
-    assert any(r["status"] == "error" for r in _jsonl(journal))
+    header, *journalled = _jsonl(journal)
+    assert not out.exists() and len(journalled) == 9 and set(header) == {"imr_ml_journal"}
+    assert any(r["status"] == "error" for r in journalled)
     journal.write_bytes(journal.read_bytes()[:-20])  # a kill mid-line
     # the journal's error rows count for --strict and the summary, as in one whole run
     assert _score(inputs, model_dir, out, "--resume", "--strict") == 1

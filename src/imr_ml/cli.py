@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -24,6 +25,8 @@ from imr_ml.scoring.output import write_jsonl
 from imr_ml.segment.rows import Row, segment_letters
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from imr_ml.scoring.output import TableWriter
     from imr_ml.scoring.scorer import Scorer, Summary
 
@@ -141,14 +144,34 @@ def cmd_label(args: argparse.Namespace) -> int:
 def _run_scoring(
     command: Callable[[argparse.Namespace, Scorer], int],
 ) -> Callable[[argparse.Namespace], int]:
-    """A scoring command, its output file checked before the model is loaded."""
+    """A scoring command, its output file checked before the model is loaded; SIGTERM (e.g.
+    `kill`) stops it as Ctrl-C does, from the start."""
     def run(args: argparse.Namespace) -> int:
+        import signal
+
         from imr_ml.scoring.output import table_format, writable
         from imr_ml.scoring.scorer import load_model
 
         table_format(writable(args.out))
-        return command(args, load_model(args.model, explain_top_k=args.explain))
+        stop = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            try:
+                scorer = load_model(args.model, explain_top_k=args.explain)
+            except KeyboardInterrupt:
+                print(f"imr-ml {args.command}: stopped while loading the model; nothing was "
+                      "written", file=sys.stderr)
+                raise
+            return command(args, scorer)
+        finally:
+            signal.signal(signal.SIGTERM, stop)
     return run
+
+
+def _journal_header(scorer: Scorer, *inputs: object) -> dict[str, str]:
+    """What a run's rows depend on, for its journal: the model's sha256 and a fingerprint of
+    the inputs and settings."""
+    fingerprint = hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
+    return {"model": scorer.model.metadata_["sha256"], "inputs": fingerprint}
 
 
 def _usage_error(args: argparse.Namespace, err: Exception | str) -> int:
@@ -176,17 +199,19 @@ def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWr
                 writer.write(buffer)
                 buffer = []
         writer.write(buffer)
+        writer.close()
     except BaseException as err:
-        if not isinstance(err, OSError):  # keep the rows scored so far, complete as they are
+        if not isinstance(err, TableError):  # keep the rows scored so far, complete as they are
             writer.write(buffer)
         writer.abandon()
         bar.close()
-        print(f"imr-ml {args.command}: stopped; rows so far are in {writer.journal}"
-              + ("; rerun with --resume to go on" if args.command == "score" else ""),
-              file=sys.stderr)
+        kept = (f"rows so far are in {writer.journal}"
+                + ("; rerun with --resume to go on" if args.command == "score" else ""))
+        if isinstance(err, TableError):  # e.g. the disk is full: one line, exit 2
+            raise TableError(f"{err}; {kept}") from None
+        print(f"imr-ml {args.command}: stopped; {kept}", file=sys.stderr)
         raise
     bar.close()
-    writer.close()
     print(summary.report(what) + f"; wrote {args.out}", file=sys.stderr)
     failed = summary.inputs["error"] + summary.inputs["no_items"]
     nothing = sum(summary.inputs.values()) and not summary.inputs["ok"]
@@ -195,32 +220,35 @@ def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWr
 
 @_run_scoring
 def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
-    import signal
     from contextlib import closing
 
-    from imr_ml.scoring.output import TableWriter, partial_path, resume_journal
+    from imr_ml.letters import input_key
+    from imr_ml.scoring.output import TableWriter
     from imr_ml.scoring.scorer import DEFAULT_TIMEOUT, Summary, is_letter_start
 
     summary = Summary()
-    done = (resume_journal(args.out, "source", lambda row: summary.add(row, is_letter_start(row)))
-            if args.resume else set())
-    if done:
-        print(f"resuming: {len(done)} letters already scored in {partial_path(args.out)}",
-              file=sys.stderr)
-    writer = TableWriter(args.out, scorer.schema(), resume=args.resume)
     timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout or None
+    header = _journal_header(scorer, [input_key(p) for p in args.paths], args.max_bytes,
+                             timeout, args.explain)
+    writer = TableWriter(args.out, scorer.schema(), header)
+    done = set()
+    if args.resume:
+        done = {input_key(source) for source in
+                writer.resume("source", lambda row: summary.add(row, is_letter_start(row)))}
+        if done:
+            print(f"resuming: {len(done)} letters already scored in {writer.journal}",
+                  file=sys.stderr)
+    else:
+        writer.start()
     rows = scorer.score_letters(args.paths, workers=args.workers, timeout=timeout,
                                 max_bytes=args.max_bytes, skip=done)
-    stop = signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops as Ctrl-C
-    try:
-        with closing(rows):  # closed when stopped: the workers are killed at once
-            return _write_scored(args, rows, writer, is_letter_start, summary)
-    finally:
-        signal.signal(signal.SIGTERM, stop)
+    with closing(rows):  # closed when stopped: the workers are killed at once
+        return _write_scored(args, rows, writer, is_letter_start, summary)
 
 
 @_run_scoring
 def cmd_score_table(args: argparse.Namespace, scorer: Scorer) -> int:
+    from imr_ml.letters import input_key
     from imr_ml.scoring.output import TableWriter, read_table
     from imr_ml.scoring.scorer import Summary
 
@@ -230,11 +258,21 @@ def cmd_score_table(args: argparse.Namespace, scorer: Scorer) -> int:
             return _usage_error(args, f"{args.file}: no column {column!r} "
                                       f"(has {', '.join(map(str, table))})")
     items = table[args.item_column].tolist() if args.item_column else None
-    scored = scorer.score_texts(table[args.text_column].reset_index(drop=True), items)
-    scored = scored.astype(object).where(scored.notna(), None)  # an error row's NaN: null
-    writer = TableWriter(args.out, scorer.schema(table=True))
-    return _write_scored(args, iter(scored.to_dict("records")), writer, lambda _row: True,
+    texts = table[args.text_column].reset_index(drop=True)
+    writer = TableWriter(args.out, scorer.schema(table=True),
+                         _journal_header(scorer, input_key(args.file)))
+    writer.start()
+    return _write_scored(args, _table_rows(scorer, texts, items), writer, lambda _row: True,
                          Summary())
+
+
+def _table_rows(scorer: Scorer, texts: pd.Series, items: list[object] | None,
+                chunk: int = 256) -> Iterator[Row]:
+    """Prediction rows of a table's texts, a chunk at a time (the progress bar moves)."""
+    for start in range(0, len(texts), chunk):
+        part = slice(start, start + chunk)
+        scored = scorer.score_texts(texts.iloc[part], items[part] if items is not None else None)
+        yield from scored.astype(object).where(scored.notna(), None).to_dict("records")
 
 
 def _at_least(low: float, kind: type = int) -> Callable[[str], float]:

@@ -21,6 +21,9 @@ import pypdfium2.raw as pdfium_c
 from imr_ml.errors import LetterError
 
 DEFAULT_MAX_BYTES = 2_000_000
+# Characters of normalised text in one letter: spaCy's `nlp.max_length` (its default), the
+# most one Doc may hold. A 40 KB PDF can extract to more.
+MAX_CHARS = 1_000_000
 LETTER_SUFFIXES = (".txt", ".pdf")
 
 
@@ -42,7 +45,7 @@ class Letter:
 def read_letter(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Letter:
     """Read one .txt or .pdf letter; raise LetterError for every input that is not one."""
     path = Path(path)
-    source = str(path)
+    source = source_name(path)
     size = _regular_file_size(path, source)
     suffix = path.suffix.lower()
     if suffix not in LETTER_SUFFIXES:
@@ -68,7 +71,25 @@ def read_letter(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Lett
                 source, "no_text", "PDF has no text layer (scanned image?); OCR it first"
             )
         raise LetterError(source, "empty", "file holds only whitespace")
-    return Letter(letter_id=path.stem, source=source, text=text, raw_text=raw)
+    if len(text) > MAX_CHARS:
+        raise LetterError(source, "too_long", f"text is {len(text):,} characters, over the "
+                          f"limit of {MAX_CHARS:,} for one letter; split the file")
+    return Letter(letter_id=source_name(path.stem), source=source, text=text, raw_text=raw)
+
+
+def source_name(path: str | Path) -> str:
+    """`path` as text that any file takes: bytes of a file name that are not UTF-8 (which
+    Python keeps as lone surrogates, refused by UTF-8 writers) become "\\xNN"."""
+    name = os.fspath(path)
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def input_key(path: str | Path) -> str:
+    """What identifies an input file: its resolved path (symbolic links followed), as
+    `source_name` writes it; the same file reached by two paths has one key."""
+    return source_name(os.path.realpath(path))
 
 
 def _regular_file_size(path: Path, source: str) -> int:
@@ -83,7 +104,12 @@ def _regular_file_size(path: Path, source: str) -> int:
     except OSError as err:
         raise LetterError(source, "unreadable", f"cannot read file ({err.strerror})") from None
     if stat.S_ISDIR(info.st_mode):
-        if _letters_in(path):
+        try:
+            os.scandir(path).close()
+        except OSError as err:
+            message = f"cannot list folder ({err.strerror})"
+            raise LetterError(source, "unreadable", message) from None
+        if _letters_in(path)[0]:
             raise LetterError(source, "unreadable", "is a folder, not a letter file")
         raise LetterError(source, "no_letters", "a folder with no .txt or .pdf letters in it")
     if not stat.S_ISREG(info.st_mode):
@@ -172,15 +198,27 @@ _GLOB_MAGIC = re.compile(r"[*?[]")
 def iter_paths(inputs: Iterable[str | Path]) -> Iterator[Path]:
     """Expand files, folders (recursive .txt/.pdf, hidden names skipped) and glob patterns.
 
-    Output is sorted within each input. An input that matches nothing, or a folder without
-    letters, is yielded as-is so that read_letter reports it instead of it silently vanishing.
+    Output is sorted within each input. An input that matches nothing, a folder without
+    letters and a folder that cannot be listed are yielded as they are, so that read_letter
+    reports them instead of them silently vanishing. A file reached again (listed twice, or
+    by another path to it: `input_key`) is yielded once, where it is first reached.
     """
+    seen: set[str] = set()
+    for path in _expanded(inputs):
+        key = input_key(path)
+        if key not in seen:
+            seen.add(key)
+            yield path
+
+
+def _expanded(inputs: Iterable[str | Path]) -> Iterator[Path]:
     for item in inputs:
         path = Path(item)
-        if path.is_dir():
-            found = _letters_in(path)
-            yield from map(Path, found) if found else (path,)
-        elif not path.exists() and not path.is_symlink() and _GLOB_MAGIC.search(str(item)):
+        if _is_dir(path):
+            found, unlisted = _letters_in(path)
+            yield from map(Path, found) if found or unlisted else (path,)
+            yield from map(Path, unlisted)
+        elif not _exists(path) and _GLOB_MAGIC.search(str(item)):
             matches = sorted(
                 m for m in glob.glob(str(item), recursive=True) if not Path(m).is_dir()
             )
@@ -189,17 +227,38 @@ def iter_paths(inputs: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def _letters_in(folder: Path) -> list[str]:
-    """The folder's letters in the order of their sorted Paths, as strings: sorted Path
-    objects take about 20 MB more than the strings for 50,000 files (tracemalloc)."""
+def _is_dir(path: Path) -> bool:
+    """A folder; False where that cannot be told (read_letter then says why)."""
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _exists(path: Path) -> bool:
+    """Something (a dangling symbolic link too) is there, or may be (cannot be told)."""
+    try:
+        path.lstat()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _letters_in(folder: Path) -> tuple[list[str], list[str]]:
+    """The folder's letters in the order of their sorted Paths, as strings (sorted Path
+    objects take about 20 MB more than the strings for 50,000 files, tracemalloc), and the
+    folders under it that could not be listed."""
     found: list[str] = []
-    for root, dirs, files in os.walk(folder):
+    unlisted: list[str] = []
+    for root, dirs, files in os.walk(folder, onerror=lambda err: unlisted.append(err.filename)):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         found.extend(os.path.join(root, name) for name in files
                      if not name.startswith(".")
                      and os.path.splitext(name)[1].lower() in LETTER_SUFFIXES)
     found.sort(key=lambda name: name.split(os.sep))  # as Paths sort: part by part
-    return found
+    return found, sorted(unlisted)
 
 
 def iter_letters(

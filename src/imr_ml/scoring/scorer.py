@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -20,11 +21,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from imr_ml.letters import DEFAULT_MAX_BYTES, iter_paths
+from imr_ml.letters import DEFAULT_MAX_BYTES, MAX_CHARS, input_key, iter_paths
 from imr_ml.model.classifier import ImrClassifier
 from imr_ml.model.vectorizers import fast_word_tfidf
 from imr_ml.paths import LATEST
-from imr_ml.scoring.workers import DEFAULT_CHUNK, Worker, WorkerPool, tapered_chunks
+from imr_ml.scoring.workers import DEFAULT_CHUNK, WorkerPool, tapered_chunks
 from imr_ml.segment.facts import FIELDS as FACT_FIELDS
 from imr_ml.segment.facts import LIST_FIELDS
 from imr_ml.segment.guidelines import label as citation_label
@@ -101,17 +102,14 @@ class Scorer:
     ) -> Iterator[Row]:
         """Prediction rows of letter files, folders and globs, lazily and in input order.
 
-        Files whose source (path as given) is in `skip` are left out (for resuming). With
-        `workers` > 1, chunks of paths are scored in that many processes.
+        Each file is scored once however often it is reached (`iter_paths`); files whose
+        `input_key` is in `skip` are left out (for resuming). Chunks of paths are scored in
+        `workers` processes (at least one: a file that crashes the PDF library costs its row,
+        not the run).
         """
-        done = set(skip)
-        todo = (p for p in iter_paths(paths) if str(p) not in done)
+        done, workers = set(skip), max(workers, 1)
+        todo = (p for p in iter_paths(paths) if input_key(p) not in done)
         chunks = tapered_chunks(todo, chunk_size, workers)
-        if workers <= 1:
-            worker = Worker(self.predict_rows, timeout, max_bytes)
-            for chunk in chunks:
-                yield from worker.score(chunk)
-            return
         self.model.warm_up()  # built once here, inherited by forked workers
         # The workers are forked now, before the inputs are listed: a large folder's list of
         # paths would otherwise be copied into each of them.
@@ -129,7 +127,8 @@ class Scorer:
     ) -> pd.DataFrame:
         """One prediction row per rationale text; `row` is its index (a Series' index).
 
-        A missing or blank text gives status `error` instead of a prediction.
+        A missing, blank, non-text or over-long (`MAX_CHARS`) cell gives status `error`
+        instead of a prediction.
         """
         if item_texts is not None and len(item_texts) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(item_texts)} item texts")
@@ -137,13 +136,26 @@ class Scorer:
         items = item_texts if item_texts is not None else itertools.repeat("")
         rows = []
         for row, text, item in zip(index, texts, items):
-            blank = not isinstance(text, str) or not text.strip()
-            rows.append({"row": int(row), "rationale": "" if blank else text,
+            problem = _text_problem(text)
+            rows.append({"row": int(row), "rationale": "" if problem else text,
                          "item_text": item if isinstance(item, str) else "",
-                         "status": "error" if blank else "ok",
-                         "error": f"row {row}: empty text" if blank else ""})
+                         "status": "error" if problem else "ok",
+                         "error": f"row {row}: {problem}" if problem else ""})
         return pd.DataFrame(self.predict_rows(rows, self.table_columns),
                             columns=self.table_columns)
+
+
+def _text_problem(text: object) -> str:
+    """Why a table cell cannot be scored as a rationale ("" if it can); never its text."""
+    if isinstance(text, str):
+        if not text.strip():
+            return "empty text"
+        if len(text) > MAX_CHARS:
+            return f"text is {len(text):,} characters, over the limit of {MAX_CHARS:,}"
+        return ""
+    if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
+        return "empty text"
+    return f"not text but {type(text).__name__}"
 
 
 def _explanation(pred: Row, part: dict) -> str:

@@ -1,14 +1,17 @@
 """Worker processes that read, segment and predict chunks of letter files, in input order.
 
 Forked workers share the parent's loaded model. A worker can die without raising anything
-(kill -9, the OOM killer, a crash in the PDF library); `WorkerPool` then re-runs what it
-had not finished and gives a file that kills its worker on its own an error row. Workers
-end with the parent process, however it ends.
+(kill -9, the OOM killer, a crash in the PDF library), or be stopped when it is stuck in
+one call into the PDF library past the time limit; `WorkerPool` (a `pebble` process pool,
+where a worker's death fails only the task it was running) then scores that chunk again file
+by file, and a file that ends its worker on its own gets an error row. Workers end with the
+parent process, however it ends.
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -16,21 +19,25 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.process import BaseProcess
+from concurrent.futures import Future
 from pathlib import Path
 from types import FrameType
 from typing import Self
 
+from pebble import ProcessExpired, ProcessPool
+
 from imr_ml.errors import LetterError
-from imr_ml.letters import Letter, read_letter
+from imr_ml.letters import Letter, read_letter, source_name
 from imr_ml.segment import make_nlp
 from imr_ml.segment.rows import Row, error_row, segment_batch
 
 DEFAULT_CHUNK = 256
 # Prediction rows for item rows (`Scorer.predict_rows`): what a worker does after segmenting.
 Predict = Callable[[Sequence[Row]], list[Row]]
+# A file still being read this long after its time limit is stuck where SIGALRM's handler
+# cannot run (inside one call into the PDF library): its worker exits with STUCK_EXIT.
+GRACE = 1.0
+STUCK_EXIT = 124
 
 
 class _Timeout(Exception):
@@ -55,11 +62,16 @@ def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Lett
     except LetterError as err:
         return err
     except _Timeout:
-        return LetterError(str(path), "timeout", f"extraction timed out after {timeout:g} s")
+        return _timed_out(path, timeout)
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+
+
+def _timed_out(path: Path, timeout: float | None, how: str = "") -> LetterError:
+    message = f"extraction timed out after {timeout:g} s{how}"
+    return LetterError(source_name(path), "timeout", message)
 
 
 def tapered_chunks(items: Iterable[Path], size: int, workers: int) -> Iterator[list[Path]]:
@@ -80,102 +92,102 @@ def tapered_chunks(items: Iterable[Path], size: int, workers: int) -> Iterator[l
 
 
 class Worker:
-    """Reads, segments and predicts chunks of paths (in a worker process or in-process)."""
+    """Reads, segments and predicts chunks of paths (in a worker process)."""
 
     def __init__(self, predict: Predict, timeout: float | None, max_bytes: int) -> None:
         self.predict, self.timeout, self.max_bytes = predict, timeout, max_bytes
         self.nlp = make_nlp(sentence_roles=False)  # the rows carry no sentence roles
+        self.watchdog = _Watchdog() if timeout else None
 
     def score(self, paths: list[Path]) -> list[Row]:
-        entries = [read_with_timeout(p, self.timeout, self.max_bytes) for p in paths]
+        entries = [self._read(p) for p in paths]
         return self.predict([row for _, rows in segment_batch(self.nlp, entries) for row in rows])
+
+    def _read(self, path: Path) -> Letter | LetterError:
+        if self.watchdog is None:
+            return read_with_timeout(path, self.timeout, self.max_bytes)
+        self.watchdog.deadline = time.monotonic() + self.timeout + GRACE
+        try:
+            return read_with_timeout(path, self.timeout, self.max_bytes)
+        finally:
+            self.watchdog.deadline = None
+
+
+class _Watchdog:
+    """A thread that ends its process (exit status STUCK_EXIT) once `deadline` (a
+    time.monotonic() value, None for none) has passed: it runs while the main thread is
+    stuck in a C call that releases the GIL, as the PDF library's do."""
+
+    def __init__(self) -> None:
+        self.deadline: float | None = None
+        threading.Thread(target=self._watch, name="read-watchdog", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            deadline, now = self.deadline, time.monotonic()
+            if deadline is not None and now >= deadline:
+                os._exit(STUCK_EXIT)
+            time.sleep(min(deadline - now, GRACE) if deadline is not None else GRACE)
 
 
 class WorkerPool:
     """Worker processes scoring chunks of paths (`submit`, then `first_rows` in order).
 
-    A worker can die without raising anything (kill -9, the OOM killer, a crash in the PDF
-    library), and that breaks the whole pool. `first_rows` then starts a fresh pool of one
-    worker and re-runs there, one at a time, the chunks the broken pool had not finished; a
-    chunk that breaks it again is re-run file by file, and a file that kills its worker even
-    alone gets an error row. A fresh pool of `workers` then goes on. Left on an exception
-    (Ctrl-C, SIGTERM, the rows no longer wanted), the pool kills its workers at once.
+    A worker that dies (kill -9, the OOM killer, a crash in the PDF library) or is stuck past
+    the time limit fails only the chunk it was scoring (`pebble` starts a fresh worker);
+    `first_rows` then scores that chunk again file by file, and a file that ends its worker
+    on its own gets an error row. Left on an exception (Ctrl-C, SIGTERM, the rows no longer
+    wanted), the pool stops its workers at once.
     """
 
     def __init__(self, predict: Predict, workers: int,
                  settings: tuple[float | None, int]) -> None:
-        self.predict, self.workers, self.settings = predict, workers, settings
-        self.executor = self._start(workers)
+        self.predict, self.timeout = predict, settings[0]
+        self.pool = ProcessPool(workers, initializer=_init_worker,
+                                initargs=(predict, *settings),
+                                context=multiprocessing.get_context("fork"))
+        self.pool.schedule(int).result()  # fork the workers now
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
-        if error is not None:
-            for process in self._processes():
-                process.kill()
-        self.executor.shutdown(cancel_futures=True)
+        if error is None:
+            self.pool.close()
+        else:
+            self.pool.stop()
+        self.pool.join()
 
     def submit(self, chunk: list[Path]) -> Future[list[Row]]:
-        try:
-            return self.executor.submit(_score_in_worker, chunk)
-        except BrokenProcessPool as err:  # a worker died since the last chunk: re-run later
-            future: Future[list[Row]] = Future()
-            future.set_exception(err)
-            return future
+        return self.pool.schedule(_score_in_worker, (chunk,))
 
     def first_rows(self, pending: deque[tuple[list[Path], Future[list[Row]]]]) -> list[Row]:
-        """The rows of the first pending chunk, removed from `pending`; if the pool broke,
-        every pending chunk it had not finished is re-run first (in place in `pending`)."""
-        if isinstance(pending[0][1].exception(), BrokenProcessPool):
-            self._restart(1)
-            for n, (chunk, future) in enumerate(pending):
-                if not future.done() or isinstance(future.exception(), BrokenProcessPool):
-                    rerun: Future[list[Row]] = Future()
-                    rerun.set_result(self._alone(chunk))
-                    pending[n] = (chunk, rerun)
-            self._restart(self.workers)
-        return pending.popleft()[1].result()
+        """The rows of the first pending chunk, removed from `pending`."""
+        return self._rows(*pending.popleft())
 
-    def _alone(self, paths: list[Path]) -> list[Row]:
-        """Rows of `paths` scored by the only worker of the pool, with nothing else to do;
-        if it dies, each path alone in turn, and a path it dies on alone gets an error row."""
+    def _rows(self, paths: list[Path], future: Future[list[Row]]) -> list[Row]:
+        """The rows `future` gives; if its worker ended, those of each path scored alone,
+        and an error row for a path whose worker ends even alone."""
         try:
-            return self.executor.submit(_score_in_worker, paths).result()
-        except BrokenProcessPool:
-            exit_codes = self._restart(1)
-        if len(paths) > 1:
-            return [row for path in paths for row in self._alone([path])]
-        death = _describe_death(exit_codes[0] if len(exit_codes) == 1 else None)
-        return self.predict([error_row(LetterError(str(paths[0]), "worker_died", death))])
+            return future.result()
+        except ProcessExpired as death:
+            if len(paths) > 1:
+                alone = [([path], self.submit([path])) for path in paths]
+                return [row for one in alone for row in self._rows(*one)]
+            return self.predict([error_row(self._death(paths[0], death.exitcode))])
 
-    def _start(self, workers: int) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(workers, initializer=_init_worker,
-                                       initargs=(self.predict, *self.settings))
-        executor.submit(int).result()  # fork the workers now
-        return executor
-
-    def _restart(self, workers: int) -> list[int | None]:
-        """Replace the pool by a fresh one of `workers`; the old workers' exit codes."""
-        processes = self._processes()
-        self.executor.shutdown(cancel_futures=True)  # joins them
-        self.executor = self._start(workers)
-        return [process.exitcode for process in processes]
-
-    def _processes(self) -> list[BaseProcess]:
-        # ProcessPoolExecutor has no public list of its processes (kill_workers is 3.14+)
-        return list((self.executor._processes or {}).values())  # type: ignore[attr-defined]
-
-
-def _describe_death(exit_code: int | None) -> str:
-    """Why a worker died, from its exit code: "... died (signal 9: Killed)"."""
-    how = ""
-    if exit_code is not None and exit_code < 0:
-        name = signal.strsignal(-exit_code)
-        how = f" (signal {-exit_code}{f': {name}' if name else ''})"
-    elif exit_code:
-        how = f" (exit status {exit_code})"
-    return f"the worker scoring this file died{how}"
+    def _death(self, path: Path, exit_code: int | None) -> LetterError:
+        """Why the worker scoring `path` alone ended, from its exit code."""
+        if exit_code == STUCK_EXIT:
+            return _timed_out(path, self.timeout, " (stuck in the PDF library; stopped)")
+        how = ""
+        if exit_code is not None and exit_code < 0:
+            name = signal.strsignal(-exit_code)
+            how = f" (signal {-exit_code}{f': {name}' if name else ''})"
+        elif exit_code:
+            how = f" (exit status {exit_code})"
+        return LetterError(source_name(path), "worker_died",
+                           f"the worker scoring this file died{how}")
 
 
 _WORKER: Worker | None = None
@@ -184,15 +196,11 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 def _init_worker(predict: Predict, timeout: float | None, max_bytes: int) -> None:
     """Set up a worker process; a forked one shares the parent's model (in `predict`)
-    without pickling or loading it again (a spawned one receives it pickled).
-
-    Ctrl-C and SIGTERM are for the parent, which then kills its workers (`WorkerPool`); a worker
-    ends when its parent dies, even by SIGKILL (`_exit_with_parent`).
+    without pickling or loading it again. A worker ends when its parent dies, even by
+    SIGKILL (`_exit_with_parent`); Ctrl-C is for the parent (pebble's workers ignore it).
     """
     global _WORKER
     _exit_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the handler inherited from `imr-ml`
     _WORKER = Worker(predict, timeout, max_bytes)
 
 
