@@ -22,11 +22,13 @@ import pytest
 import imr_ml
 from badinputs import SMALL_LETTER, write_all
 from imr_ml.cli import main
+from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
 from imr_ml.model import persistence
 from imr_ml.scoring import workers
 from imr_ml.scoring.output import partial_path, read_table
 from imr_ml.scoring.scorer import LIST_COLUMNS, Scorer, is_letter_start, load_model
 from imr_ml.scoring.workers import tapered_chunks
+from imr_ml.segment.categories import shared_lexicon
 from imr_ml.segment.rows import segment_letters
 from imr_ml.training.config import classifier, load_config
 from imr_ml.training.data import load_items
@@ -507,3 +509,18 @@ def test_score_rows_carry_the_letter_facts_both_guidelines_and_partial_requests(
     assert (row["case_number"], row["date_assigned"], row["date_of_injury"]) == (
         "CM16-0999999", "2016-02-01", "2014-05-06")
     assert (row["decision_date"], row["priority"], row["reviewer_specialty"]) == (None, None, [])
+
+
+def test_every_row_has_a_category_and_pharmacy_rows_a_drug_class(scorer, inputs):
+    """The model's category: the lexicon's answer where it has one (as `segment` gives it),
+    else the item-text model's; `p_category` a probability."""
+    lexicon = shared_lexicon()
+    rows = [r for r in scorer.score_letters([inputs / "good"]) if r["status"] == "ok"]
+    assert rows
+    for row in rows:
+        assert row["category"] in CATEGORIES
+        assert (row["drug_class"] in DRUG_CLASSES) == (row["category"] == PHARMACY)
+        assert 0 < row["p_category"] <= 1
+        category, drug_class = lexicon.classify(row["item_text"])
+        assert category in (None, row["category"])
+        assert drug_class in (None, row["drug_class"])

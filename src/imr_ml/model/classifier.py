@@ -659,13 +659,11 @@ class ImrClassifier(BaseEstimator):
         if evidence:
             out["evidence"] = self._evidence(items, out["reasons_pred"].tolist(), features)
         categories = getattr(self, "category_model_", None)  # None: saved before categories
-        if categories is not None:
-            table = categories.predict_table(items["item_text"].tolist())
-            for column in CATEGORY_COLUMNS:
-                out[column] = table[column].to_numpy()
-        else:
-            for column in CATEGORY_COLUMNS:
-                out[column] = None
+        table = (categories.predict_table(items["item_text"].tolist()) if categories is not None
+                 else pd.DataFrame(None, index=range(len(items)), columns=CATEGORY_COLUMNS))
+        for column in CATEGORY_COLUMNS:  # object columns: missing values stay None
+            out[column] = pd.Series(table[column].to_numpy(), index=out.index,
+                                    dtype=float if column == "p_category" else object)
         return out
 
     # ---- explanations -----------------------------------------------------------------

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from imr_ml.letters import DEFAULT_MAX_BYTES, MAX_CHARS, input_key, iter_paths
+from imr_ml.model.category import CATEGORY_COLUMNS
 from imr_ml.model.classifier import ImrClassifier
 from imr_ml.model.vectorizers import fast_word_tfidf
 from imr_ml.paths import LATEST
@@ -51,7 +52,8 @@ class Scorer:
         self.explain_top_k = explain_top_k  # > 0: an `explanation` column (JSON)
         p_reasons = [f"p_{label}" for label in model.reasons]
         predicted = ["decision_pred", "p_overturned", "decision_agrees", "reasons_pred",
-                     *p_reasons, "evidence", *(["explanation"] if explain_top_k else [])]
+                     *p_reasons, "evidence", *CATEGORY_COLUMNS,
+                     *(["explanation"] if explain_top_k else [])]
         self.columns = [*LETTER_FIELDS, *predicted, *GUIDELINE_COLUMNS, *FACT_FIELDS, "status",
                         "error"]
         self.table_columns = ["row", "item_text", *predicted, "status", "error"]
