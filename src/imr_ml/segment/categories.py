@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from imr_ml.errors import PatternError
 from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
 
 LEXICON_FILE = Path(__file__).with_name("category_lexicon.json")
+MEMORY = 65536  # item texts whose answers are kept
 
 
 def _compiled(entries: list[dict], known: tuple[str, ...],
@@ -55,6 +56,10 @@ class CategoryLexicon:
 
     categories: tuple[tuple[str, re.Pattern], ...]
     drug_classes: tuple[tuple[str, re.Pattern], ...]
+    # answers by text: the segmenter and the model ask about each item, and letters repeat
+    # item texts ("MRI of the lumbar spine")
+    _answers: dict[str, tuple[str | None, str | None]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def drug_class(self, text: str) -> str | None:
         """The first drug class whose patterns match the text, else None."""
@@ -71,6 +76,14 @@ class CategoryLexicon:
     def classify(self, text: str) -> tuple[str | None, str | None]:
         """(category, drug class) of an item text, the drug class only for pharmacy: those
         of its head (`head`) where the lexicon knows it, else of the whole text."""
+        answer = self._answers.get(text)
+        if answer is None:
+            if len(self._answers) >= MEMORY:
+                self._answers.clear()
+            answer = self._answers[text] = self._classify(text)
+        return answer
+
+    def _classify(self, text: str) -> tuple[str | None, str | None]:
         for part in dict.fromkeys((head(text), text)):
             category = self.category(part)
             if category is not None:
