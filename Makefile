@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_segment.py
 	$(BIN)/python benchmarks/bench_pdf.py
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python benchmarks/realism.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
