@@ -166,7 +166,7 @@ STYLES: tuple[Style, ...] = (
     _s("recap", 3, any=(
         (("[The clinical information indicated|Per the most recent evaluation dated "
           "{visit_date},] {pt} [presented with|complained of] {complaint}[ rated {pain}/10|]."),),
-        (("[The physical examination revealed|On examination there was] {exam}."), ""),
+        (("[The physical examination revealed|Physical exam revealed] {exam}."), ""),
         ("[The treatment plan was to request|The provider requested] authorization for {t}.",
          ""),
     ), request=(
@@ -223,7 +223,8 @@ STYLES: tuple[Style, ...] = (
          "The recommended [amount|duration of treatment] is {allowed}."),
     ), fi=(
         (("[Continued|Ongoing|Further] {t} [is|should be] [contingent upon|dependent on] "
-          "documented objective functional improvement [from|with] {fi_prior}."),
+          "[documented objective functional improvement|documented improvement in pain and "
+          "function] [from|with] {fi_prior}."),
          ("[{Src}|The guidelines] [recommend|support] continued {t} when there is "
           "documented objective functional improvement.")),
     ), extra=(
@@ -352,13 +353,13 @@ STYLES: tuple[Style, ...] = (
          ("[However,|In this case,] {records} [does not establish|fails to document] "
           "{missing}."),
          ("However, there was a lack of [objective |]findings on physical examination "
-          "[to support|to warrant] the requested {t}, such as {missing}."),
-         "Documentation of {missing} was not provided [to support the request|for review]."),
+          "to warrant the requested {t}, such as {missing}."),
+         "Documentation of {missing} was not provided [to warrant the request|for review]."),
         (("[?There is a lack of rationale provided by {prov} as to the need for {t} at this "
           "time.]"), "[?The clinical indication for {t} has not been established.]",
-         ("[?The medical necessity of the requested {t} prior to [further conservative care|"
-          "completion of the current treatment] was not explained.]"),
-         "[?There was no clear rationale provided for the requested {t} at this time.]"),
+         ("[?The medical necessity of the requested {t} before [further conservative care|"
+          "the current course of treatment is finished] was not explained.]"),
+         "[?The reason for requesting {t} at this point was not explained.]"),
     ), brief=(
         (("There was [also |]no documentation of {missing} [to warrant|to support] the "
           "requested {t}."), "Evidence of {missing} was not provided.",
@@ -437,8 +438,8 @@ STYLES: tuple[Style, ...] = (
           "{fi_prior}."),
          ("There is no indication that {t} is improving {pt_poss} function[ or pain]"
           "§fi_indication_wording§."),
-         ("However, there is a lack of documentation with quantified evidence of pain relief "
-          "and increased function with prior use to warrant continuation."),
+         ("However, the documentation does not quantify any reduction in pain or gain in "
+          "function from earlier use that would justify continuing it."),
          ("Evidence of objective functional improvement with {fi_prior} was not provided to "
           "support the requested {t}.")),
     ), brief=(
@@ -456,10 +457,10 @@ STYLES: tuple[Style, ...] = (
         (("[Per|According to] {records}, {pt} has [completed|undergone|been using] "
           "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
           "in {measure}|numerical pain relief or increased function]."),
-         ("The efficacy of {fi_prior} was not documented[ in terms of {measure}|], and "
+         ("The benefit of {fi_prior} was not documented[ in terms of {measure}|], and "
           "continued treatment is not [warranted|supported] without it.")),
     ), brief=(
-        ("The efficacy of {fi_prior} was not documented.",
+        ("The benefit derived from {fi_prior} was not documented.",
          "There was no evidence of improvement in {measure} with {fi_prior}."),
     ), met=(
         ("{Records} document {gain} with {fi_prior}, which meets that definition.",),
@@ -748,8 +749,8 @@ STYLES: tuple[Style, ...] = (
            (("The {requested} requested [is within|falls within] the recommended "
             "guidelines§within_quantity§."),),),
        surgery=(
-           (("The concurrent request for surgery has been approved, and the requested "
-             "service is [appropriate|reasonable] to support the recovery."),),),
+           (("The concurrent surgical request has been found appropriate, so the requested "
+             "service is [reasonable|warranted] as well."),),),
        ),
     _s("overturned", 1,
        indication=(
