@@ -94,17 +94,18 @@ CRITERIA: dict[str, Criterion] = {
     "radiculopathy": Criterion(
         "radiculopathy documented on examination and corroborated by imaging or "
         "electrodiagnostic testing",
-        "objective radicular findings such as a dermatomal sensory deficit, reflex asymmetry or "
-        "myotomal weakness",
+        "neurological deficits on examination, such as a dermatomal sensory deficit, reflex "
+        "asymmetry or myotomal weakness",
         "a positive straight leg raise with diminished sensation in the L5 dermatome that "
         "matches foraminal narrowing on the MRI"),
     "red_flags": Criterion(
         "red flag conditions or a progressive neurologic deficit",
-        "red flags, a progressive neurologic deficit or a suspected fracture, tumor or infection",
+        "red flags for serious pathology, a progressive neurological deficit or a suspected "
+        "fracture, tumor or infection",
         "new weakness of ankle dorsiflexion that worsened between two visits"),
     "conservative": Criterion(
         "failure of an adequate course of conservative care",
-        "which conservative treatments were tried and how the symptoms responded",
+        "a trial and failure of conservative treatment before the request",
         "six weeks of therapy, anti-inflammatory medication and activity modification without "
         "lasting benefit"),
     "surgical_plan": Criterion(
@@ -177,8 +178,8 @@ CRITERIA: dict[str, Criterion] = {
         "moderate median neuropathy at the wrist on nerve conduction studies after months of "
         "night splinting"),
     "deficits_goals": Criterion(
-        "measurable functional deficits and treatment goals",
-        "specific functional deficits or measurable goals for the sessions",
+        "objective functional deficits and specific treatment goals",
+        "objective functional deficits on examination or specific goals for the sessions",
         "measurable deficits in strength and range of motion with written functional goals"),
     "homebound": Criterion(
         "a patient who is homebound and needs skilled medical care at home",
