@@ -104,8 +104,10 @@ CRITERIA: dict[str, Criterion] = {
         "fracture, tumor or infection",
         "new weakness of ankle dorsiflexion that worsened between two visits"),
     "conservative": Criterion(
-        "failure of an adequate course of conservative care",
-        "a trial and failure of conservative treatment before the request",
+        "[failure of|an inadequate response to] an adequate course of conservative care",
+        ("[a trial and failure of conservative treatment|an adequate course of conservative "
+         "care that did not help|a failed course of conservative care][ before the request| "
+         "prior to this request|]"),
         "six weeks of therapy, anti-inflammatory medication and activity modification without "
         "lasting benefit"),
     "surgical_plan": Criterion(
@@ -338,7 +340,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("pain falling from 8/10 to 4/10 with the medication and a return to part-time "
               "work"), ("being able to walk for 30 minutes and do household chores on the "
               "medication")),
-        weight=2.2),
+        weight=1.0),
     Treatment(
         "tramadol", "opioid", ("tramadol", "Ultram", "the opioid"),
         ("Tramadol 50mg #{n}", "Ultram 50mg #{n}", "Tramadol ER 150mg #{n}",
@@ -351,7 +353,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Tramadol 50mg", "Ultram (unknown quantity)"),
         other=("unspecified", "duplicate"),
         gain=("pain dropping from 7/10 to 3/10 and resumed daily walks",),
-        weight=1.3),
+        weight=1.0),
     Treatment(
         "oxycodone", "opioid", ("oxycodone", "the opioid", "OxyContin"),
         ("Oxycodone 10mg #{n}", "OxyContin 20mg #{n}", "Percocet 10/325mg #{n}",
@@ -365,7 +367,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("unspecified", "duplicate"),
         gain=(("a documented increase in sitting tolerance and completion of a work hardening "
               "program on the medication"),),
-        weight=0.8),
+        weight=0.4),
     # ---- NSAIDs ---------------------------------------------------------------------------
     Treatment(
         "naproxen", "nsaid", ("naproxen", "the anti-inflammatory", "Anaprox"),
@@ -487,7 +489,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Compounded topical cream (unknown quantity)", "Topical compound cream"),
         other=("unspecified", "retro_records", "duplicate"),
         gain=("less reliance on oral medication since starting the cream",),
-        weight=1.7),
+        weight=2.0),
     # ---- anticonvulsants ------------------------------------------------------------------
     Treatment(
         "gabapentin", "anticonvulsant", ("gabapentin", "Neurontin", "the anticonvulsant"),
@@ -526,7 +528,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Omeprazole 20mg", "Omeprazole"),
         other=("unspecified", "duplicate"),
         gain=("resolution of dyspepsia that had appeared on anti-inflammatory medication",),
-        weight=1.2),
+        weight=1.4),
     Treatment(
         "zolpidem", "hypnotic", ("zolpidem", "Ambien", "the hypnotic"),
         ("Zolpidem 10mg #{n}", "Ambien 10mg #{n}"),
@@ -567,7 +569,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("range of motion improving by 30 degrees and lifting tolerance rising from 10 to "
               "25 pounds over the first sessions"),
               "a return to modified duty after the first block of sessions"),
-        weight=2.6),
+        weight=3.5),
     Treatment(
         "chiro", "physical_medicine", ("chiropractic care", "manipulation",
                                        "chiropractic treatment"),
@@ -631,7 +633,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         noqty_items=("MRI", "MRI without contrast"),
         other=("body_part", "duplicate"),
-        weight=2.6),
+        weight=3.2),
     Treatment(
         "ct", "imaging", ("CT scan", "computed tomography", "the CT"),
         ("CT scan of the {bp}", "CT of the {bp} without contrast"),
@@ -651,7 +653,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("fracture_suspect", "red_flags"),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         other=("body_part", "duplicate"),
-        weight=1.0),
+        weight=1.4),
     Treatment(
         "bone_scan", "imaging", ("bone scan", "the bone scan", "radionuclide imaging"),
         ("Bone scan of the {bp}", "Whole body bone scan", "Three-phase bone scan of the {bp}"),
@@ -680,7 +682,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         not_rec=("nerve conduction testing when radiculopathy is already clinically obvious",
                  "it would not change the diagnosis or the treatment"),
         other=("duplicate", "body_part"),
-        weight=1.2),
+        weight=2.0),
     # ---- injections -----------------------------------------------------------------------
     Treatment(
         "esi", "injection", ("epidural steroid injection", "the ESI", "epidural injection"),
@@ -696,7 +698,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         gain=(("the prior injection giving 60 percent relief for eight weeks with less "
               "medication use"),),
-        weight=1.3),
+        weight=0.6),
     Treatment(
         "facet", "injection", ("facet injection", "medial branch block", "the facet blocks"),
         ("Facet joint injection L4-5 and L5-S1 bilaterally", ("Lumbar medial branch block at "
@@ -830,7 +832,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the TENS unit already in use",),
         other=("duplicate",),
         gain=("less medication use and longer walking tolerance during the trial month",),
-        weight=0.9),
+        weight=0.5),
     Treatment(
         "cold_unit", "dme", ("cold therapy unit", "the cryotherapy unit", ("continuous-flow "
                              "cryotherapy")),
@@ -859,7 +861,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the H-wave unit already used at home",),
         other=("duplicate",),
         gain=("documented reduction of medication use during the trial month",),
-        weight=0.5),
+        weight=0.2),
     # ---- home health and programs ---------------------------------------------------------
     Treatment(
         "home_health", "home_health", ("home health care", "the home health aide",
@@ -891,7 +893,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the program hours already completed",),
         other=("duplicate",),
         gain=("better lifting capacity and fewer pain behaviors over the first two weeks",),
-        weight=0.5),
+        weight=0.3),
     # ---- evaluation and management -------------------------------------------------------
     Treatment(
         "pain_consult", "evaluation", ("pain management consultation", "the referral",

@@ -84,7 +84,8 @@ class Style:
 FAMILY_VOCAB: tuple[dict[str, tuple[str, ...]], ...] = (
     {"pt": ("the patient", "the patient", "the patient", "the injured worker"),
      "records": ("the submitted documentation", "the documentation submitted for review",
-                 "the documentation provided", "the clinical notes submitted for review"),
+                 "the documentation provided", "the clinical documentation",
+                 "the medical records", "the progress reports"),
      "prov": ("the treating physician", "the requesting physician", "the physician"),
      "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,", "Also,")},
     {"pt": ("the applicant", "the patient", "the patient", "the employee"),
@@ -113,23 +114,29 @@ def _s(kind: str, index: int, **grounds: Steps) -> Style:
 STYLES: tuple[Style, ...] = (
     # ================================ recap (history) ====================================
     _s("recap", 0, any=(
-        (("[Per|According to] {records}, {pt} [presented with|complained of] [continued "
-          "|ongoing |]{complaint}[ rated {pain}/10||]."),
-         ("[Per|According to] {records}, {pt} is a {age}-year-old {sex} who sustained an "
-          "industrial injury on {doi}[ while {mechanism}|]."),
-         "The patient's diagnoses [are|were] {dx}."),
-        (("[The physical examination revealed|On physical examination there was] {exam}."),
-         "[Prior treatment has consisted of|The patient has been treated with] {history}.", ""),
+        (("[Per|According to|Based on] {records}, {pt} [reported|had|continued to report] "
+          "[continued |ongoing |persistent |]{complaint}[ rated {pain}/10|||]."),
+         ("{Pt} [sustained a work-related injury|was injured at work] on {doi}[ while "
+          "{mechanism}|] and [is being treated for|has a diagnosis of] {dx}."),
+         ("{Pt} [is being treated for|has ongoing symptoms of] {dx}[ after a work injury on "
+          "{doi}|]."),
+         "[The patient's|The] [symptoms|complaints] [included|consisted of] {complaint}."),
+        (("[The physical examination [noted|documented]|A recent physical exam showed|"
+          "Objective findings included] {exam}."), "", "", "",
+         ("[Prior treatment has included|{Pt} has previously been treated with|Previous "
+          "treatments were|Care to date has included] {history}.")),
     ), request=(
-        (("[The treatment plan was|The plan of care was] to [request|seek] authorization for "
-          "authorization of {t}."),
-         "[At that visit|At the most recent visit], {prov} requested {t}."),
+        ("The [physician|provider] [requested|is requesting] {t}[ at this time|].",
+         "[A request was made|The provider submitted a request] for {t}[ on {visit_date}|].",
+         "The request is for {t}[ as part of the treatment plan|].", ""),
     ), prior=(
-        ("[Per|According to] {records}, {pt} {prior_use}.",),
+        ("[Per|According to] {records}, {pt} {prior_use}.",
+         "{Pt} {prior_use}[ prior to this request|].", "It was noted that {pt} {prior_use}."),
     ), course=(
-        (("[The medication regimen consisted of|Current medications are] "
+        (("[The|{Pt}'s] current [medication regimen|medications] [included|consisted of] "
           "{meds}."),
-         "{Pt} [reported|continued to report] pain rated {pain}/10[ at the last visit|]."),
+         "{Pt} had [imaging|diagnostic studies] [previously|in the past].",
+         "[Regarding work status,|As to work status,] {pt} {work}."),
     )),
     _s("recap", 1, any=(
         (("{Pt}, a {age}-year-old {occupation}, has [filed a claim for|alleged] an industrial "
@@ -164,20 +171,21 @@ STYLES: tuple[Style, ...] = (
         ("Pain is rated {pain}/10.", "{Pt} takes {meds}.", "{Pt} {work}."),
     )),
     _s("recap", 3, any=(
-        (("[The clinical information indicated|Per the most recent evaluation dated "
-          "{visit_date},] {pt} [presented with|complained of] {complaint}[ rated {pain}/10|]."),),
-        (("[The physical examination revealed|Physical exam revealed] {exam}."), ""),
-        ("[The treatment plan was to request|The provider requested] authorization for {t}.",
-         ""),
+        ("{Pt} [has|had] [a history of|ongoing] {complaint}[ since a work injury on {doi}|].",
+         ("The [records|notes] [indicate|show] that {pt} [has|had] {complaint}[ related to "
+          "{dx}|]."),
+         "In [the|this] case, {pt} [is being seen for|was evaluated for] {dx}."),
+        ("[Examination findings|The exam] [included|showed] {exam}.", "", ""),
     ), request=(
-        ("A request was submitted for {t}.",
-         "The [current|present] request is for {t}."),
+        ("[A|The current|This] request was [submitted|made] for {t}.",
+         "The [physician|treating provider] [recommended|ordered] {t}.", ""),
     ), prior=(
-        ("The clinical information indicated that {pt} {prior_use}.",
-         "It is noted that {pt} {prior_use}."),
+        ("[The records indicate|It is noted|The notes indicate] that {pt} {prior_use}.",
+         "{Pt} {prior_use}, [per the notes|per the records|as noted by the provider]."),
     ), course=(
-        (("The [diagnoses included|most recent diagnoses were] {dx}."),
-         "The [medication list was|medications listed were] {meds}."),
+        ("[Medications|The medications] [listed|noted] [were|included] {meds}.",
+         "{Pt} had been approved for earlier care of this condition.",
+         "It was [noted|reported] that {pt} {work}."),
     )),
     _s("recap", 4, any=(
         (("The attending provider's [handwritten |]{visit_date} note [described|recounted] "
@@ -211,33 +219,38 @@ STYLES: tuple[Style, ...] = (
     # Each criterion ground is restated whatever the item's reasons, as reviewers restate the
     # guideline's whole position: only the findings tell the reasons apart.
     _s("guideline", 0, any=(
-        (("{Src} [recommend|state that they recommend] {supports}."),
+        ("{Src} recommend {supports}.",
          "[According to|Per] {src}, {supports} [is|are] recommended.",
-         "{Src} indicate that {supports} may be recommended as an option."),
+         "{Src} [state|note that|indicate] {supports} [is|are] recommended[ as an option|].",
+         "[As per|Per] {src}, {supports} may be [recommended|considered]."),
     ), indication=(
-        (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there is|"
-          "in the presence of] {need}."),
-         "The guidelines indicate that {t} is recommended for {need}."),
+        ("{Src} recommend {t} [in patients with|when there is|where there is] {need}.",
+         ("[Per|According to] {src}, {t} is [recommended|appropriate] [in patients with|for] "
+          "{need}."),
+         "{T} [is|may be] [recommended|considered] [in patients with|when there is] {need}."),
     ), quantity=(
-        ("[The guidelines|{Src}] [recommend|support] {allowed}[ for {t}|].",
-         "The recommended [amount|duration of treatment] is {allowed}."),
+        ("{Src} recommend {allowed}[ for {t}|].",
+         ("[Per|According to] {src}, the recommended [amount|duration|frequency] [is|would "
+          "be] {allowed}."),
+         "{Src} [state|note] {t} [is recommended for|should be limited to] {allowed}."),
     ), fi=(
-        (("[Continued|Ongoing|Further] {t} [is|should be] [contingent upon|dependent on] "
-          "[documented objective functional improvement|documented improvement in pain and "
-          "function] [from|with] {fi_prior}."),
-         ("[{Src}|The guidelines] [recommend|support] continued {t} when there is "
-          "documented objective functional improvement.")),
+        (("[Continued|Ongoing|Further|Additional] {t} [is|should be] [contingent upon|based "
+          "on] [documented objective functional improvement|documented improvement in pain "
+          "and function] [from|with] {fi_prior}."),
+         ("{Src} recommend [continued|further|additional] {t} [only |]when there is "
+          "[documented|objective] [functional improvement|improvement in function and pain]"
+          "[ with prior treatment|].")),
     ), extra=(
-        (("[The guidelines|{Src}] also state that treatment should be [individualized|tailored] "
-          "to the patient's [condition|clinical presentation] and their response to prior "
-          "care."),
-         ("{Src} further indicate that the treatment plan should be reassessed if the "
-          "patient does not improve as expected.")),
+        (("Treatment should be [individualized|tailored] to the [patient's condition|"
+          "clinical presentation] and [response to|progress with] prior care."),
+         "{Src} [also |]state that the plan should be reassessed if {pt} does not improve.",
+         "{T} [is|should be] [used|given] [along with|as part of] an active program."),
     ), caveat=(
-        ("The guidelines do not support {t} in the absence of {need}.",),
+        ("{T} is not [recommended|supported] [in the absence of|without] {need}.",),
     ), unaddressed=(
-        (("The CA MTUS does not address {t}, so the Official Disability Guidelines were "
-         "consulted."), "The California MTUS and ACOEM Guidelines do not address this request."),
+        (("The CA MTUS does not address {t}[; therefore,|, and] the Official Disability "
+          "Guidelines were [consulted|referenced]."),
+         "The California MTUS and ACOEM Guidelines do not [specifically |]address this request."),
     )),
     _s("guideline", 1, any=(
         (("As noted in {src}, the guidelines [endorse|favor] {supports}."),
@@ -282,29 +295,30 @@ STYLES: tuple[Style, ...] = (
         ("The MTUS does not cover {t}.",),
     )),
     _s("guideline", 3, any=(
-        (("[With regard to|Regarding] the request for {t}, {src} [recommend|support] "
-          "{supports}."),
-         "{Src} [state|indicate] that {supports} [is|are] recommended."),
+        (("[With regard to|Regarding|In regard to] {t}, {src} [recommend|state that they "
+          "recommend] {supports}."),
+         "{Src} [state|note] {supports} [is|are] recommended[ for selected patients|]."),
     ), indication=(
-        (("[The guideline criteria for {t} include|Criteria for the use of {t} include] "
-          "{need}[ and {need2}|]."),
-         "{Src} [further |]recommend {t} [only |]for patients with {need}."),
+        (("[Criteria for the use of {t} include|Criteria for {t} include|Indications for {t} "
+          "include] {need}[ and {need2}|]."),
+         "{Src} [further |]recommend {t} [only |]in patients [with|who have] {need}."),
     ), quantity=(
-        ("The guidelines [recommend|allow for] {allowed}.",
+        ("{Src} [allow for|support] {allowed}.",
+         "The recommended [course|duration|amount] of {t} is {allowed}.",
          "{Src} state that {t} is recommended for {allowed}."),
     ), fi=(
-        (("[The guidelines|{Src}] define functional improvement as [a clinically significant "
-          "improvement in activities of daily living or a reduction in work restrictions|"
-          "measurable gains in function with reduced dependence on medical care]."),
-         ("Continuation of {t} is recommended [only |]with quantified evidence of pain relief "
-          "and increased function[ from prior treatment|].")),
+        (("[Functional improvement|Objective functional improvement] [is defined as|means] "
+          "[a clinically meaningful gain in daily activities or fewer work restrictions|"
+          "measurable gains in function with less reliance on medical care]."),
+         ("Continuation of {t} is recommended [only |]with [quantified|documented] evidence "
+          "of pain relief and increased function[ from prior treatment|].")),
     ), extra=(
-        (("{Src} indicate that {t} may be appropriate if it is part of a comprehensive "
-          "treatment plan, including active therapy and a home exercise program."),
-         ("Per the guidelines, the clinical findings should be well documented prior to "
-          "[proceeding with|considering] further treatment.")),
+        (("{Src} indicate that {t} may be [appropriate|helpful] [if|when] it is [part of|"
+          "combined with] an active [treatment plan|rehabilitation program]."),
+         ("Per {src}, clinical findings should be [well documented|clearly documented] "
+          "[prior to|before] [proceeding with|considering] further treatment.")),
     ), caveat=(
-        ("{Src} further state that {t} is not indicated unless there is {need}.",),
+        ("{Src} further state that {t} is not [indicated|recommended] unless there is {need}.",),
     ), unaddressed=(
         ("The MTUS and ACOEM guidelines do not [specifically |]address this request.",),
     )),
@@ -348,32 +362,36 @@ STYLES: tuple[Style, ...] = (
     )),
     # ============================== no_indication ========================================
     _s("no_indication", 0, fail=(
-        (("[However, there is a lack of documentation of|However, there is no documentation "
-          "of|In this case, there was no clear evidence of] {missing}."),
-         ("[However,|In this case,] {records} [does not establish|fails to document] "
-          "{missing}."),
-         ("However, there was a lack of [objective |]findings on physical examination "
-          "to warrant the requested {t}, such as {missing}."),
-         "Documentation of {missing} was not provided [to warrant the request|for review]."),
-        (("[?There is a lack of rationale provided by {prov} as to the need for {t} at this "
-          "time.]"), "[?The clinical indication for {t} has not been established.]",
-         ("[?The medical necessity of the requested {t} before [further conservative care|"
-          "the current course of treatment is finished] was not explained.]"),
-         "[?The reason for requesting {t} at this point was not explained.]"),
+        (("However, there [is|was] [a lack of documentation of|no documentation of|no clear "
+          "evidence of|a lack of evidence of] {missing}."),
+         ("[However,|In this case,] {records} [does not establish|fails to document|did not "
+          "demonstrate] {missing}."),
+         ("However, there was a lack of [objective |]findings [on physical examination|in "
+          "the records] to [warrant|support] the requested {t}, such as {missing}."),
+         "Documentation of {missing} was not provided[ to support the request| for review|].",
+         "There [is|was] no indication of {missing}[ to warrant the request|]."),
+        ("[?{Prov} did not explain why {t} is needed at this point.]",
+         "[?Medical necessity for {t} has not been established.]",
+         ("[?The need for {t} prior to [completion of conservative care|further "
+          "conservative care] was not explained.]"),
+         "[?The rationale for [requesting|proceeding with] {t} was not [provided|explained].]"),
     ), brief=(
         (("There was [also |]no documentation of {missing} [to warrant|to support] the "
           "requested {t}."), "Evidence of {missing} was not provided.",
-         "There is a lack of documentation of {missing}."),
+         "There is a lack of documentation of {missing}.",
+         "No {missing} [was|were] documented[ at that time|]."),
     ), met=(
         (("[Per|According to] {records}, {pt} [has|was noted to have] {found}, which meets "
           "that criterion."),),
     )),
     _s("no_indication", 3, fail=(
-        (("[Per|Within] {records}, {pt} [presented with|was noted to have] {exam_brief}; "
+        (("[Per|Within] {records}, {pt} [had|was noted to have] {exam_brief}; "
           "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
-         "There was no indication of {missing} [noted on physical examination|in the documentation provided].",
-         ("The most recent physical examination did not [document|demonstrate] {missing} "
-          "to [warrant|support] the request.")),
+         ("There was no [evidence|indication] of {missing} [noted on physical examination|in "
+          "the documentation provided|in the records]."),
+         ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
+          "to [warrant|support] the request."),
+         "There is a lack of [documented |objective |]evidence of {missing}."),
         ("[?There is also no documentation of {missing2}.]",),
     ), brief=(
         ("The physical examination did not document {missing}.",
@@ -433,15 +451,17 @@ STYLES: tuple[Style, ...] = (
     # ========================= no_functional_improvement =================================
     _s("no_functional_improvement", 0, fail=(
         (("[However, there is no documentation of|However, there is a lack of documentation "
-          "of] [quantified|clear] [objective functional improvement|pain relief and "
-          "increased function][, such as improvement in {measure},|] [with|from] "
-          "{fi_prior}."),
+          "of|There was a lack of documentation of] [quantified|clear|objective] [objective "
+          "functional improvement|pain relief and increased function|improvement in pain and "
+          "function][, such as improvement in {measure},|] [with|from] {fi_prior}."),
          ("There is no indication that {t} is improving {pt_poss} function[ or pain]"
           "§fi_indication_wording§."),
          ("However, the documentation does not quantify any reduction in pain or gain in "
           "function from earlier use that would justify continuing it."),
          ("Evidence of objective functional improvement with {fi_prior} was not provided to "
-          "support the requested {t}.")),
+          "support the requested {t}."),
+         ("No [objective |measurable |]functional improvement [with|from] {fi_prior} was "
+          "documented[ to support continued use| to warrant additional treatment|].")),
     ), brief=(
         (("There was a lack of documentation of {course_done} or of any objective "
           "functional gain[ to date|]."),
@@ -458,7 +478,9 @@ STYLES: tuple[Style, ...] = (
           "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
           "in {measure}|numerical pain relief or increased function]."),
          ("The benefit of {fi_prior} was not documented[ in terms of {measure}|], and "
-          "continued treatment is not [warranted|supported] without it.")),
+          "continued treatment is not [warranted|supported] without it."),
+         ("{Pt} [has had|had] {fi_prior} without [documented|objective] [improvement in "
+          "function|functional benefit][ or a decrease in medication use|].")),
     ), brief=(
         ("The benefit derived from {fi_prior} was not documented.",
          "There was no evidence of improvement in {measure} with {fi_prior}."),
@@ -526,7 +548,11 @@ STYLES: tuple[Style, ...] = (
         (("The request for {requested}{excess_clause} [exceeds|is in excess of] [the "
           "guideline recommendation|the recommended guidelines]{nomod}."),
          ("[Additionally, the|The] requested {requested}{excess_clause} would exceed the "
-          "recommended [number of visits|amount|duration]{nomod}.")),
+          "recommended [number of visits|amount|duration]{nomod}."),
+         ("The [requested quantity|requested duration|amount requested], {requested}"
+          "{excess_clause}, [exceeds|is in excess of] [what the guidelines recommend|the "
+          "guideline recommendation]."),
+         "The request for {requested}{excess_clause} is excessive[ per the guidelines|]."),
     ), brief=(
         ("The request for {requested} exceeds the recommended guidelines.",
          "The requested {requested} would exceed the guideline recommendation."),
@@ -538,8 +564,10 @@ STYLES: tuple[Style, ...] = (
         (("The request for {requested}{excess_clause} exceeds [the recommended guidelines|"
           "guideline recommendations]."),
          ("The requested {requested}{excess_clause} is in excess of the guideline "
-          "recommendation of {allowed}.")),
-        (("[?There are no exceptional factors noted to warrant treatment beyond this "
+          "recommendation of {allowed}."),
+         ("[Moreover,|Also,] {requested}{excess_clause} [would be|is] more than the "
+          "[guideline maximum|recommended limit] of {allowed}.")),
+        (("[?There are no extenuating factors documented to warrant treatment beyond this "
           "recommendation.]"),),
     ), brief=(
         ("The request for {requested} is in excess of {allowed}.",),
@@ -621,9 +649,13 @@ STYLES: tuple[Style, ...] = (
     # ================================== other ============================================
     _s("other", 0,
        surgery_denied=(
-           (("As the requested surgical [procedure|intervention] is not supported, the "
-             "[associated|ancillary] [service|request] is [also not supported|likewise not "
-             "supported]."),),),
+           (("[As|Since] the [requested|associated|primary] surgical [procedure|intervention] "
+             "is not [medically necessary|supported], the [requested |associated |]"
+             "[ancillary|associated|perioperative] [service|request] is [also|likewise] not "
+             "[medically necessary|supported]."),
+            ("The [ancillary|associated] [service|request] would not be needed, as the "
+             "surgical [intervention|procedure] [itself |]has not been [found medically "
+             "necessary|supported].")),),
        unspecified=(
            (("The request [does not specify|failed to specify] [the quantity|the number of "
              "sessions|the frequency and duration] requested, and [an open-ended request "
@@ -731,9 +763,9 @@ STYLES: tuple[Style, ...] = (
            (("The request for {requested} [is within|does not exceed] the guideline "
              "recommendation of {allowed}§within_quantity§."),),),
        surgery=(
-           (("The [concurrent|associated] surgical request is supported, and this service is "
-             "[a standard part of|appropriate as part of] [perioperative|postoperative] "
-             "care."),),),
+           (("The [associated|requested] surgical [procedure|intervention] is [supported|"
+             "appropriate], and this [ancillary |]service is [a standard part of|appropriate "
+             "as part of] [perioperative|postoperative] care."),),),
        ),
     _s("overturned", 3,
        indication=(
@@ -749,8 +781,9 @@ STYLES: tuple[Style, ...] = (
            (("The {requested} requested [is within|falls within] the recommended "
             "guidelines§within_quantity§."),),),
        surgery=(
-           (("The concurrent surgical request has been found appropriate, so the requested "
-             "service is [reasonable|warranted] as well."),),),
+           (("As the [related|primary] surgical [intervention|procedure] [was|has been] "
+             "[supported|found appropriate], the [requested|ancillary] service is "
+             "[reasonable|warranted] as well."),),),
        ),
     _s("overturned", 1,
        indication=(
@@ -809,11 +842,13 @@ STYLES: tuple[Style, ...] = (
        ),
     # ========================= closing (upheld filler) ===================================
     _s("closing", 0, any=(
-        (("There are no exceptional factors [noted|documented] to support [treatment outside "
-          "of the recommended guidelines|deviation from the guidelines]."),),
+        (("There [are|were] no [exceptional|extenuating] [factors|circumstances] "
+          "[noted|documented] [to support|that would justify] [treatment outside of the "
+          "recommended guidelines|deviation from the guidelines|an exception]."),),
     )),
     _s("closing", 3, any=(
-        ("There were no exceptional factors noted to warrant treatment outside of the guidelines.",),
+        (("[No exceptional factors were|Nothing was] [noted|documented] that would [warrant|"
+          "support] [an exception to|treatment beyond] the guidelines."),),
     )),
     _s("closing", 1, any=(
         (("The attending provider did not outline any extenuating circumstances which would "
@@ -830,19 +865,22 @@ STYLES: tuple[Style, ...] = (
     )),
     # ================================ conclusion =========================================
     _s("conclusion", 0,
-       neg=((("[As such|As such|Given the above|Given the above|Therefore], the request "
-              "[for {item_ref} |]is not medically necessary."),
-             "[As such|Therefore], the request is not medically necessary at this time."),),
+       neg=((("[As such|As such|Given the above|Given the above|Therefore|Therefore], the "
+              "request [for {item_ref} |]is not medically necessary."),
+             ("[As such|Therefore], the [requested|current] request [for {item_ref} |]is not "
+              "medically necessary[ at this time||].")),),
        pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
               "medically necessary."),),),
        lead_neg=(("The request for {item_ref} is not medically necessary.",),),
        lead_pos=(("The request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 3,
-       neg=((("Medical necessity has not been established, and the request for {item_ref} "
-              "is non-certified§unusual_conclusion§."),
-             "[Based on the above|Based on this], {item_ref} is not medically necessary."),),
-       pos=((("[Based on the above|Based on this], {item_ref} is medically necessary and "
+       neg=((("Medical necessity has not been established; [therefore|as such], the request "
+              "[for {item_ref} |]is not medically necessary."),
+             "[Based on the above|Given this], {item_ref} is not medically necessary.",
+             ("The request [for {item_ref} |]is [therefore |]not medically "
+              "necessary[ at this time|].")),),
+       pos=((("[Based on the above|Given this], {item_ref} is medically necessary and "
               "appropriate."),
              "Medical necessity has been established for {item_ref}§unusual_conclusion§."),),
        lead_neg=(("The requested {item_ref} is not medically necessary.",),),

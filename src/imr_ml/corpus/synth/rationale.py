@@ -15,12 +15,12 @@ from imr_ml.segment.layouts import CONCLUSION, decision_from
 # How a rationale names a guideline, by the words of the cited title (first match wins).
 SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Chronic Pain Medical Treatment 2016", (
-        "the California MTUS 2016 Chronic Pain Guidelines",
-        "the California MTUS 2016 Chronic Pain Guidelines",
-        "the California MTUS 2016 Chronic Pain Guidelines",
-        "the California MTUS 2016 Chronic Pain Guidelines", "the MTUS Chronic Pain Guidelines",
+        *("the California MTUS 2016 Chronic Pain Guidelines",) * 5,
+        "the CA MTUS 2016 Chronic Pain Guidelines", "the MTUS Chronic Pain Guidelines",
+        "the California MTUS 2016 Chronic Pain Treatment Guidelines",
+        "the California MTUS Chronic Pain Guidelines", "the MTUS guidelines",
         ("the California Medical Treatment Utilization Schedule (MTUS) 2016 Chronic Pain "
-         "Guidelines"), "the MTUS 2016 Guidelines", "the California MTUS Guidelines")),
+         "Guidelines"))),
     ("Chronic Pain", ("the California MTUS Chronic Pain Medical Treatment Guidelines",
                       "the MTUS Chronic Pain Guidelines", "the CA MTUS Guidelines")),
     ("Acupuncture", ("the California MTUS Acupuncture Guidelines",
@@ -28,7 +28,8 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Postsurgical", ("the CA MTUS Postsurgical Treatment Guidelines",
                       "the MTUS Postsurgical Guidelines")),
     ("MTUS", ("the MTUS ACOEM Guidelines", "the ACOEM Guidelines", "the ACOEM Guidelines",
-              "the California MTUS/ACOEM Guidelines")),
+              "the California MTUS/ACOEM Guidelines", "the CA MTUS/ACOEM Guidelines",
+              "the California MTUS and ACOEM Guidelines")),
     ("ODG", ("the Official Disability Guidelines", "the Official Disability Guidelines",
              "the ODG")),
     ("Official Disability", ("the Official Disability Guidelines", "the ODG")),
@@ -54,14 +55,16 @@ AFFIRM = 0.3
 UNADDRESSED = 0.4  # no MTUS citation: say that the MTUS does not address the request
 # The guideline passage restates each criterion the treatment has with these chances,
 # whatever the item's reasons: reviewers restate the guideline's position as a whole.
-RESTATE = {"any": 0.8, "indication": 0.6, "quantity": 0.55, "fi": 0.5, "caveat": 0.2,
-           "extra": 0.4}
-HISTORY = {"any": 0.7, "course": 0.35, "prior": 0.6, "request": 0.45}
+RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.2,
+           "extra": 0.6}
+HISTORY = {"any": 0.5, "course": 0.25, "prior": 0.7, "request": 0.35}
 BURY = 0.45  # a second reason's finding told briefly among the history sentences
 BURY_SOLE = 0.1  # ... or an only reason's
-CLOSING = 0.35  # upheld: "no exceptional factors ..." after the grounds
+CLOSING = 0.15  # upheld: "no exceptional factors ..." after the grounds
 OPIOID_NOTE = 0.5  # upheld opioids: the note on tapering after the verdict
 MAX_WORDS = 300
+JOIN = 0.4  # two short sentences of one role written as one ("X, and y.")
+JOIN_WORDS = 14  # ... each at most this many words
 # The note IMR letters add to upheld opioid items (written for this project), one sentence a
 # string. It must not read as a verdict: `_reads_as` and the segmenter look for the last
 # "is (not) <verdict>".
@@ -253,6 +256,22 @@ def _connect(sentences: list[Sentence], connector: str) -> list[Sentence]:
     return [(f"{connector} {lower_first(first)}", role), *rest]
 
 
+def _join(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
+    """Run some pairs of short neighbouring sentences of one role together, as reviewers
+    write fewer, longer sentences; a sentence opening with a connector stays alone."""
+    out: list[Sentence] = []
+    for text, role in sentences:
+        if out and out[-1][1] == role and role != "conclusion" and rng.random() < JOIN:
+            prev = out[-1][0]
+            opener = text.split(" ", 1)[0]
+            if prev.endswith(".") and not opener.endswith(",") and max(
+                    len(prev.split()), len(text.split())) <= JOIN_WORDS:
+                out[-1] = (f"{prev[:-1]}, and {lower_first(text)}", role)
+                continue
+        out.append((text, role))
+    return out
+
+
 def _words(parts: list[list[Sentence]]) -> int:
     return sum(len(s.split()) for p in parts for s, _ in p)
 
@@ -387,6 +406,7 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
     if stated and rng.random() < VERDICT_FIRST[family]:
         lead = w.run("conclusion", "lead_neg" if upheld else "lead_pos")
         w.tags.append("verdict_first")
+    history, passage, body = (_join(x, rng) for x in (history, passage, body))
     _trim([lead, history, passage, body], [history, passage])
     context = passage + history if rng.random() < PASSAGE_FIRST[family] else history + passage
     conclusion: list[Sentence] = []
