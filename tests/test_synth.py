@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter, defaultdict
-from itertools import pairwise
+from itertools import groupby, pairwise
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from imr_ml.corpus.synth import HARD_CASES, LAYOUTS, NoiseConfig, generate, make_letter
 from imr_ml.corpus.synth.catalogue import ASSOCIATED, CATALOGUE, TREATMENTS
 from imr_ml.corpus.synth.phrasing import N_FAMILIES, ROLES, STYLES, family_of, styles_of
+from imr_ml.corpus.synth.rationale import join_short
 from imr_ml.labels import REASONS
 from imr_ml.segment.rows import segment_letters
 
@@ -341,3 +343,39 @@ def test_some_findings_are_buried_among_history(quiet_items: list[dict]) -> None
     for item in buried:
         roles = [r for _, _, r in item["roles"]]
         assert any(a == "history" and b == "finding" for a, b in pairwise(roles)), roles
+
+
+def test_guideline_sentences_restate_functional_improvement(quiet_items: list[dict]) -> None:
+    """The functional-improvement criterion is restated in guideline sentences whether or not
+    the item is denied for lack of it; only the findings differ."""
+    def restates(item: dict) -> bool:
+        return any("function" in s for s in _sentences(item, "guideline"))
+
+    upheld = [i for i in quiet_items if i["decision"] == "upheld"
+              and (CATALOGUE.get(i["treatment"]) or ASSOCIATED[i["treatment"]]).fi
+              and i["category"] != "associated"]
+    nfi = [restates(i) for i in upheld if "no_functional_improvement" in i["reasons"]]
+    other = [restates(i) for i in upheld if "no_functional_improvement" not in i["reasons"]]
+    assert len(nfi) >= 20 and len(other) >= 20, (len(nfi), len(other))
+    rate_nfi, rate_other = sum(nfi) / len(nfi), sum(other) / len(other)
+    assert rate_other >= 0.25, rate_other
+    assert abs(rate_nfi - rate_other) <= 0.2, (rate_nfi, rate_other)
+
+
+def test_joined_sentences_keep_their_role() -> None:
+    """Short neighbours of one role may be run together; a verdict, a sentence opening with a
+    connector and sentences of different roles never are."""
+    rng = random.Random(3)
+    sentences = [("The patient had therapy.", "history"), ("Pain persists.", "history"),
+                 ("No deficits were documented.", "finding"),
+                 ("Additionally, nothing improved.", "finding"),
+                 ("The request is not medically necessary.", "conclusion"),
+                 ("This is final.", "conclusion")]
+    joined = [join_short(sentences, rng) for _ in range(100)]
+    assert any(len(out) < len(sentences) for out in joined)
+    for out in joined:
+        assert out[-2:] == sentences[-2:]
+        assert [r for r, _ in groupby(r for _, r in out)] == ["history", "finding",
+                                                              "conclusion"]
+        assert ("Additionally, nothing improved.", "finding") in out
+        assert all(r == "history" for t, r in out if "therapy" in t or "persists" in t)

@@ -99,7 +99,7 @@ CRITERIA: dict[str, Criterion] = {
         "a positive straight leg raise with diminished sensation in the L5 dermatome that "
         "matches foraminal narrowing on the MRI"),
     "red_flags": Criterion(
-        "red flag conditions or a progressive neurologic deficit",
+        "red flag [conditions|symptoms] or [a progressive|a worsening|new] neurologic [deficit|findings]",
         "red flags for serious pathology, a progressive neurological deficit or a suspected "
         "fracture, tumor or infection",
         "new weakness of ankle dorsiflexion that worsened between two visits"),
@@ -502,7 +502,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Gabapentin 300mg",),
         other=("unspecified", "duplicate"),
         gain=("a 40 percent reduction in radiating leg pain and better sleep",),
-        weight=1.0),
+        weight=0.7),
     Treatment(
         "lyrica", "anticonvulsant", ("Lyrica", "pregabalin", "the anticonvulsant"),
         ("Lyrica 75mg #{n}", "Pregabalin 50mg #{n}", "Lyrica 150mg #{n}"),
@@ -513,7 +513,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Lyrica 75mg",),
         other=("unspecified", "duplicate"),
         gain=("burning foot pain halved and a return to evening walks",),
-        weight=0.6),
+        weight=0.4),
     # ---- PPIs -----------------------------------------------------------------------------
     Treatment(
         "omeprazole", "ppi", ("omeprazole", "Prilosec", "the proton pump inhibitor",
@@ -555,7 +555,10 @@ TREATMENTS: tuple[Treatment, ...] = (
         (cp("Physical Medicine", "98-99"), cp("Physical Medicine", "98-99", old=True),
          odg("Physical therapy (PT)")),
         (("9 to 10 visits over 8 weeks of physical medicine for myalgia and myositis, with a "
-         "fading of treatment frequency and a move to home exercise"),),
+         "fading of treatment frequency and a move to home exercise"),
+         ("active therapy to restore strength, flexibility and [range of motion|function], "
+          "tapering to a [self-directed|home-based] program"),
+         "physical therapy [for|in] [musculoskeletal|soft tissue] conditions[ with active exercise|]"),
         ("deficits_goals",),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "elbow", "ankle", "hip",
          "thoracic"),
@@ -606,7 +609,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Acupuncture (unspecified quantity)", "Acupuncture for the {bp}"),
         other=("unspecified", "duplicate"),
         gain=("less medication use and a return to gardening after the first six treatments",),
-        weight=1.3),
+        weight=0.9),
     Treatment(
         "aquatic", "physical_medicine", ("aquatic therapy", "pool therapy"),
         ("Aquatic therapy {freq} times a week for {weeks} weeks", ("{N} sessions of aquatic "
@@ -628,7 +631,12 @@ TREATMENTS: tuple[Treatment, ...] = (
          "the {bp}"), "Repeat MRI of the {bp}", "MRI {bp} without contrast"),
         (acoem("Special Studies"), odg("MRIs (magnetic resonance imaging)"),
          acoem("Diagnostic Criteria", "303-304")),
-        ("magnetic resonance imaging when red flags, a progressive neurologic deficit or failure of conservative care before a planned procedure are present",),
+        (("magnetic resonance imaging when red flags, a progressive neurologic deficit or "
+          "failure of conservative care before a planned procedure are present"),
+         ("[imaging|an MRI] [in patients with|where there are] [red flag symptoms|clear "
+          "neurologic findings] or [when surgery is being considered|failed conservative "
+          "treatment]"),
+         "MRI [when the examination is unclear and|where] nerve [compromise|dysfunction] is suspected"),
         ("red_flags", "radiculopathy", "conservative", "surgical_plan"),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         noqty_items=("MRI", "MRI without contrast"),
@@ -732,7 +740,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the previous trigger point injections",),
         other=("duplicate",),
         gain=("more than 50 percent relief for six weeks after the last injections",),
-        weight=0.7),
+        weight=0.4),
     # ---- surgery --------------------------------------------------------------------------
     Treatment(
         "knee_scope", "surgery", ("knee arthroscopy", "the arthroscopy", "the surgery"),
@@ -908,7 +916,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("consult_question",),
         ("lumbar", "cervical", "shoulder", "knee"),
         other=("duplicate",),
-        weight=1.0),
+        weight=0.6),
     Treatment(
         "followup", "evaluation", ("the follow-up visit", "office visits", "the follow-ups"),
         ("Follow-up visit with the treating physician", "Office visit follow-up in 4 weeks",

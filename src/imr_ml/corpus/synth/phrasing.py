@@ -119,7 +119,7 @@ STYLES: tuple[Style, ...] = (
          ("{Pt} [sustained a work-related injury|was injured at work] on {doi}[ while "
           "{mechanism}|] and [is being treated for|has a diagnosis of] {dx}."),
          ("{Pt} [is being treated for|has ongoing symptoms of] {dx}[ after a work injury on "
-          "{doi}|]."),
+          "{doi}| following the injury of {doi}| related to the {doi} injury|]."),
          "[The patient's|The] [symptoms|complaints] [included|consisted of] {complaint}."),
         (("[The physical examination [noted|documented]|A recent physical exam showed|"
           "Objective findings included] {exam}."), "", "", "",
@@ -159,7 +159,7 @@ STYLES: tuple[Style, ...] = (
     )),
     _s("recap", 2, any=(
         ("{Pt} is a {age}-year-old {sex} who was injured on {doi}[ while {mechanism}|].",
-         "{Pt} has {complaint} after a work injury on {doi}.",
+         "{Pt} has {complaint} [after a work injury on|since the injury of|from an injury on] {doi}.",
          "This {age}-year-old {occupation} was injured at work on {doi}."),
         ("[Diagnoses are|The diagnoses are] {dx}.", ""),
         ("[Treatment has been|Care to date has been] {history}.", ""),
@@ -219,9 +219,9 @@ STYLES: tuple[Style, ...] = (
     # Each criterion ground is restated whatever the item's reasons, as reviewers restate the
     # guideline's whole position: only the findings tell the reasons apart.
     _s("guideline", 0, any=(
-        ("{Src} recommend {supports}.",
-         "[According to|Per] {src}, {supports} [is|are] recommended.",
-         "{Src} [state|note that|indicate] {supports} [is|are] recommended[ as an option|].",
+        ("{Src} [recommend|support|outline] {supports}.",
+         "[According to|According to|Per] {src}, {supports} [is|are] recommended.",
+         "{Src} [state|indicate] {supports} [is|are] recommended[ as an option|].",
          "[As per|Per] {src}, {supports} may be [recommended|considered]."),
     ), indication=(
         ("{Src} recommend {t} [in patients with|when there is|where there is] {need}.",
@@ -232,19 +232,21 @@ STYLES: tuple[Style, ...] = (
         ("{Src} recommend {allowed}[ for {t}|].",
          ("[Per|According to] {src}, the recommended [amount|duration|frequency] [is|would "
           "be] {allowed}."),
-         "{Src} [state|note] {t} [is recommended for|should be limited to] {allowed}."),
+         "{Src} [state|specify that] {t} [is recommended for|should be limited to] {allowed}."),
     ), fi=(
         (("[Continued|Ongoing|Further|Additional] {t} [is|should be] [contingent upon|based "
-          "on] [documented objective functional improvement|documented improvement in pain "
-          "and function] [from|with] {fi_prior}."),
+          "on] [objective functional improvement|evident improvement in pain and function|"
+          "a clear response] [from|with] {fi_prior}."),
          ("{Src} recommend [continued|further|additional] {t} [only |]when there is "
           "[documented|objective] [functional improvement|improvement in function and pain]"
           "[ with prior treatment|].")),
     ), extra=(
-        (("Treatment should be [individualized|tailored] to the [patient's condition|"
-          "clinical presentation] and [response to|progress with] prior care."),
-         "{Src} [also |]state that the plan should be reassessed if {pt} does not improve.",
-         "{T} [is|should be] [used|given] [along with|as part of] an active program."),
+        (("Treatment should be [individualized|tailored] to the [patient's|individual] "
+          "[clinical presentation|condition] and [re-evaluated|reassessed] {review}."),
+         ("{Src} [also |]indicate {t} [works best|is most effective|should be used] "
+          "[alongside|together with|in conjunction with] {adjunct}."),
+         ("[The|A] treating physician's plan [should|is expected to] [include|incorporate] "
+          "{adjunct}[ and clear goals|].")),
     ), caveat=(
         ("{T} is not [recommended|supported] [in the absence of|without] {need}.",),
     ), unaddressed=(
@@ -287,8 +289,9 @@ STYLES: tuple[Style, ...] = (
         ("More {t} depends on [objective|documented] gains from {fi_prior}.",
          "{Src} want objective gains in function before more {t}."),
     ), extra=(
-        ("{T} may help if it is part of an active treatment plan.",
-         "Care should focus on the return of function."),
+        ("{T} may help if [combined with|paired with] {adjunct}.",
+         "Care should focus on [function|a return to usual activity|the return of function].",
+         "Progress should be checked {review}."),
     ), caveat=(
         ("{T} is not indicated without {need}.",),
     ), unaddressed=(
@@ -297,7 +300,7 @@ STYLES: tuple[Style, ...] = (
     _s("guideline", 3, any=(
         (("[With regard to|Regarding|In regard to] {t}, {src} [recommend|state that they "
           "recommend] {supports}."),
-         "{Src} [state|note] {supports} [is|are] recommended[ for selected patients|]."),
+         "{Src} [state|outline that] {supports} [is|are] recommended[ for selected patients|]."),
     ), indication=(
         (("[Criteria for the use of {t} include|Criteria for {t} include|Indications for {t} "
           "include] {need}[ and {need2}|]."),
@@ -313,10 +316,13 @@ STYLES: tuple[Style, ...] = (
          ("Continuation of {t} is recommended [only |]with [quantified|documented] evidence "
           "of pain relief and increased function[ from prior treatment|].")),
     ), extra=(
-        (("{Src} indicate that {t} may be [appropriate|helpful] [if|when] it is [part of|"
-          "combined with] an active [treatment plan|rehabilitation program]."),
-         ("Per {src}, clinical findings should be [well documented|clearly documented] "
-          "[prior to|before] [proceeding with|considering] further treatment.")),
+        (("{Src} indicate that {t} may be [appropriate|helpful] [if|when] [combined with|"
+          "paired with|used alongside] {adjunct}."),
+         ("Per {src}, [clinical|objective] findings should be [well|clearly|carefully] "
+          "documented [prior to|before] [proceeding with|considering|ordering] [further "
+          "treatment|additional care|{t}]."),
+         ("[The|Any] response to {t} [should|must] be [monitored|reassessed|documented] "
+          "{review}.")),
     ), caveat=(
         ("{Src} further state that {t} is not [indicated|recommended] unless there is {need}.",),
     ), unaddressed=(
@@ -354,7 +360,8 @@ STYLES: tuple[Style, ...] = (
     ), fi=(
         ("{Src} ask for [proof|evidence] of improved function before {t} continues.",),
     ), extra=(
-        ("The plan should include home exercise and a return to activity.",),
+        ("The plan should include {adjunct}[ and a return to activity|].",
+         "[Results|The response] should be [reviewed|reassessed] {review}."),
     ), caveat=(
         ("Without {need}, guidelines do not support {t}.",),
     ), unaddressed=(
@@ -369,7 +376,9 @@ STYLES: tuple[Style, ...] = (
          ("However, there was a lack of [objective |]findings [on physical examination|in "
           "the records] to [warrant|support] the requested {t}, such as {missing}."),
          "Documentation of {missing} was not provided[ to support the request| for review|].",
-         "There [is|was] no indication of {missing}[ to warrant the request|]."),
+         "There [is|was] no indication of {missing}[ to warrant the request|].",
+         ("[The medical necessity of|Medical necessity for] {t} [is|was] not [supported|"
+          "established], as there [is|was] no documentation [of|regarding] {missing}.")),
         ("[?{Prov} did not explain why {t} is needed at this point.]",
          "[?Medical necessity for {t} has not been established.]",
          ("[?The need for {t} prior to [completion of conservative care|further "
@@ -392,7 +401,8 @@ STYLES: tuple[Style, ...] = (
          ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
           "to [warrant|support] the request."),
          "There is a lack of [documented |objective |]evidence of {missing}."),
-        ("[?There is also no documentation of {missing2}.]",),
+        ("[?There is also no documentation of {missing2}.]", "[?{Missing2} was not [noted|shown] either.]",
+         "[?The records also do not [show|describe] {missing2}.]"),
     ), brief=(
         ("The physical examination did not document {missing}.",
          "No evidence of {missing} was provided prior to the request."),
@@ -461,7 +471,11 @@ STYLES: tuple[Style, ...] = (
          ("Evidence of objective functional improvement with {fi_prior} was not provided to "
           "support the requested {t}."),
          ("No [objective |measurable |]functional improvement [with|from] {fi_prior} was "
-          "documented[ to support continued use| to warrant additional treatment|].")),
+          "[documented|noted|shown][ to support continued use| to warrant additional treatment|]."),
+         ("There was no indication the patient had [objective functional improvement|improved "
+          "function|a meaningful response] [with|from] {fi_prior}."),
+         ("There is a lack of documentation regarding {course_done} and [any|the] "
+          "[functional response|objective benefit][ to date|].")),
     ), brief=(
         (("There was a lack of documentation of {course_done} or of any objective "
           "functional gain[ to date|]."),
@@ -649,7 +663,8 @@ STYLES: tuple[Style, ...] = (
     # ================================== other ============================================
     _s("other", 0,
        surgery_denied=(
-           (("[As|Since] the [requested|associated|primary] surgical [procedure|intervention] "
+           (("[As|Since] the [requested|associated|primary] surgical [intervention|"
+             "intervention|procedure] "
              "is not [medically necessary|supported], the [requested |associated |]"
              "[ancillary|associated|perioperative] [service|request] is [also|likewise] not "
              "[medically necessary|supported]."),
@@ -753,15 +768,27 @@ STYLES: tuple[Style, ...] = (
     # ================================ overturned =========================================
     _s("overturned", 0,
        indication=(
-           (("[In this case|Per the submitted documentation], {pt} [has|presented with] "
-             "{found}§criterion_met§."),),
-           ("[?The guideline criteria have been met.]",),),
+           (("[In this case|Per the submitted documentation|Based on the documentation "
+             "provided], {pt} [has|presented with|was noted to have] {found}§criterion_met§."),
+            ("The [records|documentation] [describe|show|note] {found}, which [supports|"
+             "justifies] the [request|use of {t}]§criterion_met§."),
+            ("{Pt} [meets the criteria for|qualifies for] {t}, [with|given] {found} [noted "
+             "on examination|in the records]§criterion_met§.")),
+           ("[?The guideline criteria have been met.]",
+            "[?This is consistent with the guideline recommendations.]",
+            "[?{T} is [therefore |]reasonable at this time.]"),),
        fi=(
            (("[According to|Per] {records}, {pt} has had {gain} with "
-             "{fi_prior}§criterion_met§."),),),
+             "{fi_prior}§criterion_met§."),
+            ("There [is|has been] [quantifiable|objective|documented] [improvement|functional "
+             "improvement] with {fi_prior}, including {gain}§criterion_met§."),
+            ("{Records} [show|document] {gain} [after|with] {fi_prior}, [which represents|"
+             "amounting to] objective functional improvement§criterion_met§.")),),
        quantity=(
            (("The request for {requested} [is within|does not exceed] the guideline "
-             "recommendation of {allowed}§within_quantity§."),),),
+             "recommendation of {allowed}§within_quantity§."),
+            ("[As such,|In addition,] the {requested} requested [is consistent with|falls "
+             "within] the guideline recommendations§within_quantity§.")),),
        surgery=(
            (("The [associated|requested] surgical [procedure|intervention] is [supported|"
              "appropriate], and this [ancillary |]service is [a standard part of|appropriate "
@@ -770,11 +797,15 @@ STYLES: tuple[Style, ...] = (
     _s("overturned", 3,
        indication=(
            (("[Per|Within] {records}, {pt} [presented with|was noted to have] "
-             "{found}§criterion_met§."),),
+             "{found}§criterion_met§."),
+            ("There is [clear |]evidence of {found}[ on the latest examination|], which "
+             "[supports|warrants] the request§criterion_met§.")),
            ("[Guidelines have been met|The criteria have been satisfied].", ""),),
        fi=(
            (("[Per|According to] {records}, {pt} has [completed|undergone] {fi_prior} with "
-             "{gain}§criterion_met§."),),
+             "{gain}§criterion_met§."),
+            ("[Given|With] {gain} [after|from] {fi_prior}, continued {t} is [supported|"
+             "reasonable]§criterion_met§.")),
            ("This constitutes objective functional improvement[ as defined by the guidelines|].",
             ""),),
        quantity=(
@@ -878,6 +909,8 @@ STYLES: tuple[Style, ...] = (
        neg=((("Medical necessity has not been established; [therefore|as such], the request "
               "[for {item_ref} |]is not medically necessary."),
              "[Based on the above|Given this], {item_ref} is not medically necessary.",
+             ("[Given the above|As such], the medical necessity of [the request|{item_ref}] "
+              "[has not been|is not] established."),
              ("The request [for {item_ref} |]is [therefore |]not medically "
               "necessary[ at this time|].")),),
        pos=((("[Based on the above|Given this], {item_ref} is medically necessary and "
@@ -906,7 +939,7 @@ STYLES: tuple[Style, ...] = (
        ),
     _s("conclusion", 2,
        neg=(("[As such|Given the above], this request is not medically necessary.",
-             "This request is not medically necessary.",
+             "[So|Given this], the request for {item_ref} is not medically necessary.",
              "The request for {item_ref} cannot be certified§unusual_conclusion§."),),
        pos=(("This request is medically necessary.",
              "The request for {item_ref} can be certified§unusual_conclusion§."),),
@@ -914,7 +947,7 @@ STYLES: tuple[Style, ...] = (
        lead_pos=(("This request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 5,
-       neg=((("[Because of these reasons|For these reasons|As such], the request [for "
+       neg=((("[Because of this|For the above reasons|As such|For that reason], the request [for "
               "{item_ref} |]is not medically necessary."),
              ("For the reasons above, {item_ref} cannot be considered medically necessary"
              "§unusual_conclusion§.")),),

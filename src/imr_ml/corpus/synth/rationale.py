@@ -10,13 +10,14 @@ from imr_ml.corpus.synth.catalogue import Treatment
 from imr_ml.corpus.synth.fill import SlotValue, fill
 from imr_ml.corpus.synth.phrasing import FAMILY_VOCAB, Style, role_of, styles_of
 from imr_ml.corpus.synth.plan import WORDS, Item, lower_first
+from imr_ml.corpus.synth.reword import reworded
 from imr_ml.segment.layouts import CONCLUSION, decision_from
 
 # How a rationale names a guideline, by the words of the cited title (first match wins).
 SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Chronic Pain Medical Treatment 2016", (
         *("the California MTUS 2016 Chronic Pain Guidelines",) * 5,
-        "the CA MTUS 2016 Chronic Pain Guidelines", "the MTUS Chronic Pain Guidelines",
+        "the CA MTUS 2016 Chronic Pain Guidelines", "the MTUS 2016 Chronic Pain Guidelines",
         "the California MTUS 2016 Chronic Pain Treatment Guidelines",
         "the California MTUS Chronic Pain Guidelines", "the MTUS guidelines",
         ("the California Medical Treatment Utilization Schedule (MTUS) 2016 Chronic Pain "
@@ -38,8 +39,17 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
                 "better sitting and walking tolerance with less medication use")
+GENERIC_NEED = "a clear clinical indication"
 GENERIC_NEED2 = ("a clear treatment plan with specific functional goals",
                  "a treatment plan with functional goals")
+# What guideline passages pair a treatment with, and when they have it reviewed.
+ADJUNCT = ("[an independent|a structured|a supervised] [home exercise|activity] program",
+           "active self-directed exercise", "a graded return to activity",
+           "[a home exercise routine|daily stretching and strengthening]",
+           "education and [self-management|self-care]", ("[active therapy|active treatment] "
+           "[and|with] a home program"))
+REVIEW = ("[at regular intervals|periodically|at each visit]", ("after a [defined|short|brief] "
+          "trial"), "[within|after] [two|four|six] weeks")
 # What a claimant is taking, for history sentences (not the item under review).
 MEDS = ("naproxen and omeprazole", "tramadol and a topical cream", "ibuprofen as needed",
         "hydrocodone, cyclobenzaprine and gabapentin", "over-the-counter analgesics",
@@ -48,7 +58,7 @@ MEDS = ("naproxen and omeprazole", "tramadol and a topical cream", "ibuprofen as
 MEDICATION_CATEGORIES = ("opioid", "nsaid", "muscle_relaxant", "anticonvulsant", "ppi",
                          "hypnotic", "topical")
 SESSION_UNITS = ("sessions", "visits")
-CONCLUDE_STATED = 0.93  # where the letter states the decision elsewhere
+CONCLUDE_STATED = 0.96  # where the letter states the decision elsewhere
 VERDICT_FIRST = (0.05, 0.3, 0.25)  # per family: how often a rationale opens with its verdict
 PASSAGE_FIRST = (0.9, 0.6, 0.2)  # per family: the guideline passage before the history
 AFFIRM = 0.3
@@ -64,7 +74,7 @@ CLOSING = 0.15  # upheld: "no exceptional factors ..." after the grounds
 OPIOID_NOTE = 0.5  # upheld opioids: the note on tapering after the verdict
 MAX_WORDS = 300
 JOIN = 0.4  # two short sentences of one role written as one ("X, and y.")
-JOIN_WORDS = 14  # ... each at most this many words
+JOIN_WORDS = 17  # ... each at most this many words
 # The note IMR letters add to upheld opioid items (written for this project), one sentence a
 # string. It must not read as a verdict: `_reads_as` and the segmenter look for the last
 # "is (not) <verdict>".
@@ -174,8 +184,9 @@ def _prior_use(item: Item, bare: tuple[str, ...], since: str) -> tuple[str, ...]
                     f"has had {item.prior} prior {q.unit} of {name}")
         return (f"has had {name} in the past", f"has previously undergone {name}")
     if t.category in MEDICATION_CATEGORIES:
-        return (f"has been taking {name} since at least {since}",
-                f"has been using {name} on an ongoing basis", f"has been prescribed {name}",
+        return ((f"has been [taking|using] {name}[ since at least {since}| for several "
+                 f"months| since {since}| long term]"),
+                f"had been using {name} on an ongoing basis", f"was prescribed {name}",
                 f"was continuing to use {name}")
     return (f"has had prior treatment with {name}", f"has undergone {name} before")
 
@@ -209,11 +220,11 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     slots.update(
         t=bare, records=vocab["records"], prov=vocab["prov"],
         records_noun=("progress notes", "reports", "clinic notes"),
-        src=tuple(src), supports=t.supports,
-        need=crit[0].need if crit else "a clear clinical indication",
-        missing=crit[0].missing if crit else "a clear clinical indication",
-        found=(crit[0].found, *crit[0].found_more) if crit else "a clear clinical indication",
-        need2=need2[0], missing2=need2[1],
+        src=tuple(src), supports=reworded(t.supports),
+        need=reworded(crit[0].need if crit else GENERIC_NEED),
+        missing=reworded(crit[0].missing if crit else GENERIC_NEED),
+        found=reworded((crit[0].found, *crit[0].found_more) if crit else GENERIC_NEED),
+        need2=reworded(need2[0]), missing2=reworded(need2[1]),
         fi_prior=fi, gain=t.gain or GENERIC_GAIN,
         allowed=q.allowed_text if q else ("the recommended amount",),
         requested=_requested(item), excess_clause=_excess(item),
@@ -223,7 +234,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
         nomod=("", "", "", ", and the request cannot be partially certified"),
         pain_since=("", " since {since}"), meds=MEDS,
         prior_use=_prior_use(item, bare, str(base["since"])),
-        course_done=_course_done(item, bare),
+        course_done=_course_done(item, bare), adjunct=ADJUNCT, review=REVIEW,
     )
     if item.partial:
         slots["item_ref"] = (item.ref,)
@@ -256,7 +267,7 @@ def _connect(sentences: list[Sentence], connector: str) -> list[Sentence]:
     return [(f"{connector} {lower_first(first)}", role), *rest]
 
 
-def _join(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
+def join_short(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
     """Run some pairs of short neighbouring sentences of one role together, as reviewers
     write fewer, longer sentences; a sentence opening with a connector stays alone."""
     out: list[Sentence] = []
@@ -406,7 +417,7 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
     if stated and rng.random() < VERDICT_FIRST[family]:
         lead = w.run("conclusion", "lead_neg" if upheld else "lead_pos")
         w.tags.append("verdict_first")
-    history, passage, body = (_join(x, rng) for x in (history, passage, body))
+    history, passage, body = (join_short(x, rng) for x in (history, passage, body))
     _trim([lead, history, passage, body], [history, passage])
     context = passage + history if rng.random() < PASSAGE_FIRST[family] else history + passage
     conclusion: list[Sentence] = []
