@@ -99,7 +99,8 @@ CRITERIA: dict[str, Criterion] = {
         "a positive straight leg raise with diminished sensation in the L5 dermatome that "
         "matches foraminal narrowing on the MRI"),
     "red_flags": Criterion(
-        "red flag [conditions|symptoms] or [a progressive|a worsening|new] neurologic [deficit|findings]",
+        ("red flag [conditions|symptoms] or [a progressive neurologic deficit|a worsening "
+         "neurologic deficit|new neurologic findings]"),
         "red flags for serious pathology, a progressive neurological deficit or a suspected "
         "fracture, tumor or infection",
         "new weakness of ankle dorsiflexion that worsened between two visits"),

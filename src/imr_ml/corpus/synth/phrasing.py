@@ -85,7 +85,7 @@ FAMILY_VOCAB: tuple[dict[str, tuple[str, ...]], ...] = (
     {"pt": ("the patient", "the patient", "the patient", "the injured worker"),
      "records": ("the submitted documentation", "the documentation submitted for review",
                  "the documentation provided", "the clinical documentation",
-                 "the medical records", "the progress reports"),
+                 "the available documentation", "the submitted medical documentation"),
      "prov": ("the treating physician", "the requesting physician", "the physician"),
      "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,", "Also,")},
     {"pt": ("the applicant", "the patient", "the patient", "the employee"),
@@ -128,14 +128,15 @@ STYLES: tuple[Style, ...] = (
     ), request=(
         ("The [physician|provider] [requested|is requesting] {t}[ at this time|].",
          "[A request was made|The provider submitted a request] for {t}[ on {visit_date}|].",
-         "The request is for {t}[ as part of the treatment plan|].", ""),
+         "The treatment plan was to [continue with|begin|proceed with] {t}.", ""),
     ), prior=(
         ("[Per|According to] {records}, {pt} {prior_use}.",
          "{Pt} {prior_use}[ prior to this request|].", "It was noted that {pt} {prior_use}."),
     ), course=(
         (("[The|{Pt}'s] current [medication regimen|medications] [included|consisted of] "
           "{meds}."),
-         "{Pt} had [imaging|diagnostic studies] [previously|in the past].",
+         ("[An|A prior] [MRI|imaging study|x-ray] [was obtained|was performed] [previously|"
+          "in the past][; the results were [not provided|not discussed]|]."),
          "[Regarding work status,|As to work status,] {pt} {work}."),
     )),
     _s("recap", 1, any=(
@@ -375,8 +376,10 @@ STYLES: tuple[Style, ...] = (
           "demonstrate] {missing}."),
          ("However, there was a lack of [objective |]findings [on physical examination|in "
           "the records] to [warrant|support] the requested {t}, such as {missing}."),
-         "Documentation of {missing} was not provided[ to support the request| for review|].",
+         "Documentation of {missing} was not provided[ to support the requested {kind}| for review|].",
          "There [is|was] no indication of {missing}[ to warrant the request|].",
+         ("There [is|was] [a lack of documentation regarding|no indication the patient had] "
+          "{missing}."),
          ("[The medical necessity of|Medical necessity for] {t} [is|was] not [supported|"
           "established], as there [is|was] no documentation [of|regarding] {missing}.")),
         ("[?{Prov} did not explain why {t} is needed at this point.]",
@@ -388,6 +391,7 @@ STYLES: tuple[Style, ...] = (
         (("There was [also |]no documentation of {missing} [to warrant|to support] the "
           "requested {t}."), "Evidence of {missing} was not provided.",
          "There is a lack of documentation of {missing}.",
+         "There was [also |]a lack of documentation regarding {missing}.",
          "No {missing} [was|were] documented[ at that time|]."),
     ), met=(
         (("[Per|According to] {records}, {pt} [has|was noted to have] {found}, which meets "
@@ -400,7 +404,8 @@ STYLES: tuple[Style, ...] = (
           "the documentation provided|in the records]."),
          ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
           "to [warrant|support] the request."),
-         "There is a lack of [documented |objective |]evidence of {missing}."),
+         "There is a lack of [documented |objective |]evidence of {missing}.",
+         "There was no indication the patient had {missing}[ on examination|]."),
         ("[?There is also no documentation of {missing2}.]", "[?{Missing2} was not [noted|shown] either.]",
          "[?The records also do not [show|describe] {missing2}.]"),
     ), brief=(
@@ -439,7 +444,7 @@ STYLES: tuple[Style, ...] = (
         (("[Within the notes provided|In this case], there is no [indication|evidence] of "
           "{missing}."),
          "The documentation does not show {missing}.",
-         "{Records} do not describe {missing}."),
+         "{Records} did not describe {missing}."),
         ("[?Guidelines have not been met.]", "[?The criteria for {t} are not met.]"),
     ), brief=(
         ("There is no {missing} on record.", "The documentation does not mention {missing}."),
@@ -448,7 +453,7 @@ STYLES: tuple[Style, ...] = (
     )),
     _s("no_indication", 5, fail=(
         H("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
-        ("{Records} contain no [mention|documentation] of {missing}.",
+        ("{Records} contained no [mention|documentation] of {missing}.",
          "No documentation of {missing} was provided for review.",
          "Nothing in the documentation shows {missing}."),
         (("[Without this, the guideline criteria are not met|Without it, guidelines are not "
@@ -471,7 +476,8 @@ STYLES: tuple[Style, ...] = (
          ("Evidence of objective functional improvement with {fi_prior} was not provided to "
           "support the requested {t}."),
          ("No [objective |measurable |]functional improvement [with|from] {fi_prior} was "
-          "[documented|noted|shown][ to support continued use| to warrant additional treatment|]."),
+          "[documented|noted|shown][ to support the requested {kind}| to warrant additional "
+          "treatment|]."),
          ("There was no indication the patient had [objective functional improvement|improved "
           "function|a meaningful response] [with|from] {fi_prior}."),
          ("There is a lack of documentation regarding {course_done} and [any|the] "
@@ -499,7 +505,7 @@ STYLES: tuple[Style, ...] = (
         ("The benefit derived from {fi_prior} was not documented.",
          "There was no evidence of improvement in {measure} with {fi_prior}."),
     ), met=(
-        ("{Records} document {gain} with {fi_prior}, which meets that definition.",),
+        ("{Records} documented {gain} with {fi_prior}, which meets that definition.",),
     )),
     _s("no_functional_improvement", 1, fail=(
         H(("{Pt} had, it was acknowledged, already received {fi_prior} [over the course of "
@@ -782,7 +788,7 @@ STYLES: tuple[Style, ...] = (
              "{fi_prior}§criterion_met§."),
             ("There [is|has been] [quantifiable|objective|documented] [improvement|functional "
              "improvement] with {fi_prior}, including {gain}§criterion_met§."),
-            ("{Records} [show|document] {gain} [after|with] {fi_prior}, [which represents|"
+            ("{Records} [showed|documented] {gain} [after|with] {fi_prior}, [which represents|"
              "amounting to] objective functional improvement§criterion_met§.")),),
        quantity=(
            (("The request for {requested} [is within|does not exceed] the guideline "
@@ -898,7 +904,7 @@ STYLES: tuple[Style, ...] = (
     _s("conclusion", 0,
        neg=((("[As such|As such|Given the above|Given the above|Therefore|Therefore], the "
               "request [for {item_ref} |]is not medically necessary."),
-             ("[As such|Therefore], the [requested|current] request [for {item_ref} |]is not "
+             ("[As such|Therefore], the [current |]request [for {item_ref} |]is not "
               "medically necessary[ at this time||].")),),
        pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
               "medically necessary."),),),
@@ -909,6 +915,7 @@ STYLES: tuple[Style, ...] = (
        neg=((("Medical necessity has not been established; [therefore|as such], the request "
               "[for {item_ref} |]is not medically necessary."),
              "[Based on the above|Given this], {item_ref} is not medically necessary.",
+             "[As such|Given the above], the requested {kind} is not medically necessary.",
              ("[Given the above|As such], the medical necessity of [the request|{item_ref}] "
               "[has not been|is not] established."),
              ("The request [for {item_ref} |]is [therefore |]not medically "

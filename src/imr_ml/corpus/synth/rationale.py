@@ -57,6 +57,11 @@ MEDS = ("naproxen and omeprazole", "tramadol and a topical cream", "ibuprofen as
         "acetaminophen and a lidocaine patch")
 MEDICATION_CATEGORIES = ("opioid", "nsaid", "muscle_relaxant", "anticonvulsant", "ppi",
                          "hypnotic", "topical")
+# How a reviewer names the kind of thing requested ("the requested medication").
+KIND_NOUNS = {"imaging": ("imaging", "study"), "electrodiagnostic": ("testing", "studies"),
+              "physical_medicine": ("therapy", "treatment"), "surgery": ("procedure", "surgery"),
+              "injection": ("injection", "procedure"), "dme": ("equipment", "device"),
+              **dict.fromkeys(MEDICATION_CATEGORIES, ("medication",))}
 SESSION_UNITS = ("sessions", "visits")
 CONCLUDE_STATED = 0.96  # where the letter states the decision elsewhere
 VERDICT_FIRST = (0.05, 0.3, 0.25)  # per family: how often a rationale opens with its verdict
@@ -235,6 +240,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
         pain_since=("", " since {since}"), meds=MEDS,
         prior_use=_prior_use(item, bare, str(base["since"])),
         course_done=_course_done(item, bare), adjunct=ADJUNCT, review=REVIEW,
+        kind=KIND_NOUNS.get(t.category, ("service", "request")),
     )
     if item.partial:
         slots["item_ref"] = (item.ref,)

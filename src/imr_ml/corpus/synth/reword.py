@@ -20,7 +20,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "neurologic": ("neurologic", "neurological"),
     "neurological": ("neurological", "neurologic"),
     "testing": ("testing", "studies"),
-    "recent": ("recent", "current", "latest"),
     "severe": ("severe", "significant", "marked"),
     "clear": ("clear", "specific", "defined"),
     "specific": ("specific", "measurable", "concrete"),
