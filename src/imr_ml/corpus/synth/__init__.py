@@ -11,8 +11,8 @@ byte-identical files and a letter does not change with ``n``.
 
 Modules: `catalogue` (treatments and guideline facts), `body`/`case` (the claimant),
 `plan` (items and labels), `phrasing` (styles as data) with `fill` (slot filling),
-`rationale` (writing a rationale), `render` (the four layouts), `noise` (PDF-extraction
-noise).
+`rationale` (writing a rationale, with `reword` varying the catalogue's phrases),
+`render` (the four layouts), `noise` (PDF-extraction noise).
 """
 
 from __future__ import annotations

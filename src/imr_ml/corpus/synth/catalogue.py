@@ -107,7 +107,8 @@ CRITERIA: dict[str, Criterion] = {
     "conservative": Criterion(
         "[failure of|an inadequate response to] an adequate course of conservative care",
         ("[a trial and failure of conservative treatment|an adequate course of conservative "
-         "care that did not help|a failed course of conservative care][ before the request| "
+         "care that did not help|a failed course of conservative care|failed conservative "
+         "care][ before the request| "
          "prior to this request|]"),
         "six weeks of therapy, anti-inflammatory medication and activity modification without "
         "lasting benefit"),
@@ -472,7 +473,8 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=("better knee function on stairs since starting the gel",),
         weight=0.9),
     Treatment(
-        "compound", "topical", ("the compounded cream", "the compound", "the topical compound"),
+        "compound", "topical", ("the topical analgesic", "the compounded topical cream",
+                                "the compound", "the topical cream"),
         ("Flurbiprofen 20%/Lidocaine 5% cream {n}gm",
          "Gabapentin 10%, Cyclobenzaprine 5%, Lidocaine 2% cream {n}g",
          "Ketoprofen 10%/Capsaicin 0.025% compound cream {n}gm",
@@ -654,7 +656,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("body_part", "duplicate"),
         weight=0.6),
     Treatment(
-        "xray", "imaging", ("X-rays", "plain radiographs", "radiographs"),
+        "xray", "imaging", ("X-rays", "x-rays", "plain films", "radiographs"),
         ("X-ray of the {bp}", "X-rays of the {bp}, 3 views", "Repeat X-rays of the {bp}"),
         (acoem("Special Studies"), odg("Radiography (x-rays)")),
         (("plain radiographs after trauma or when red flags raise concern for a serious "
@@ -677,8 +679,8 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         weight=0.4),
     Treatment(
-        "emg", "electrodiagnostic", ("EMG/NCS", "electrodiagnostic testing",
-                                     "the electrodiagnostic studies"),
+        "emg", "electrodiagnostic", ("EMG/NCV", "EMG/NCS", "electrodiagnostic studies",
+                                     "nerve conduction studies"),
         ("EMG/NCS of the bilateral upper extremities", ("EMG/NCV of the bilateral lower "
          "extremities"), "NCS of the {side} upper extremity", ("EMG of the {side} lower "
          "extremity"), "Electromyography and nerve conduction studies of both legs"),

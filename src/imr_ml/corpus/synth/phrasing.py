@@ -130,7 +130,7 @@ STYLES: tuple[Style, ...] = (
          "[A request was made|The provider submitted a request] for {t}[ on {visit_date}|].",
          "The treatment plan was to [continue with|begin|proceed with] {t}.", ""),
     ), prior=(
-        ("[Per|According to] {records}, {pt} {prior_use}.",
+        ("[According to|Based on|Per] {records}, {pt} {prior_use}.",
          "{Pt} {prior_use}[ prior to this request|].", "It was noted that {pt} {prior_use}."),
     ), course=(
         (("[The|{Pt}'s] current [medication regimen|medications] [included|consisted of] "
@@ -178,11 +178,11 @@ STYLES: tuple[Style, ...] = (
          "In [the|this] case, {pt} [is being seen for|was evaluated for] {dx}."),
         ("[Examination findings|The exam] [included|showed] {exam}.", "", ""),
     ), request=(
-        ("[A|The current|This] request was [submitted|made] for {t}.",
+        ("[A|This] [request|referral] [is|has been submitted] for {t}.",
          "The [physician|treating provider] [recommended|ordered] {t}.", ""),
     ), prior=(
         ("[The records indicate|It is noted|The notes indicate] that {pt} {prior_use}.",
-         "{Pt} {prior_use}, [per the notes|per the records|as noted by the provider]."),
+         "{Pt} {prior_use}, [as documented|as noted by the provider]."),
     ), course=(
         ("[Medications|The medications] [listed|noted] [were|included] {meds}.",
          "{Pt} had been approved for earlier care of this condition.",
@@ -220,18 +220,18 @@ STYLES: tuple[Style, ...] = (
     # Each criterion ground is restated whatever the item's reasons, as reviewers restate the
     # guideline's whole position: only the findings tell the reasons apart.
     _s("guideline", 0, any=(
-        ("{Src} [recommend|support|outline] {supports}.",
+        ("{Src} [recommend|support] {supports}.",
          "[According to|According to|Per] {src}, {supports} [is|are] recommended.",
          "{Src} [state|indicate] {supports} [is|are] recommended[ as an option|].",
          "[As per|Per] {src}, {supports} may be [recommended|considered]."),
     ), indication=(
         ("{Src} recommend {t} [in patients with|when there is|where there is] {need}.",
-         ("[Per|According to] {src}, {t} is [recommended|appropriate] [in patients with|for] "
+         ("[According to|Based on|Per] {src}, {t} is [recommended|appropriate] [in patients with|for] "
           "{need}."),
          "{T} [is|may be] [recommended|considered] [in patients with|when there is] {need}."),
     ), quantity=(
         ("{Src} recommend {allowed}[ for {t}|].",
-         ("[Per|According to] {src}, the recommended [amount|duration|frequency] [is|would "
+         ("[According to|Based on|Per] {src}, the recommended [amount|duration|frequency] [is|would "
           "be] {allowed}."),
          "{Src} [state|specify that] {t} [is recommended for|should be limited to] {allowed}."),
     ), fi=(
@@ -249,7 +249,8 @@ STYLES: tuple[Style, ...] = (
          ("[The|A] treating physician's plan [should|is expected to] [include|incorporate] "
           "{adjunct}[ and clear goals|].")),
     ), caveat=(
-        ("{T} is not [recommended|supported] [in the absence of|without] {need}.",),
+        ("{T} is not [recommended|supported] [in the absence of|without] {need}.",
+         "{T} should not be [used|continued|started] [without|in the absence of] {need}."),
     ), unaddressed=(
         (("The CA MTUS does not address {t}[; therefore,|, and] the Official Disability "
           "Guidelines were [consulted|referenced]."),
@@ -301,7 +302,7 @@ STYLES: tuple[Style, ...] = (
     _s("guideline", 3, any=(
         (("[With regard to|Regarding|In regard to] {t}, {src} [recommend|state that they "
           "recommend] {supports}."),
-         "{Src} [state|outline that] {supports} [is|are] recommended[ for selected patients|]."),
+         "{Src} [state|indicate] {supports} [is|are] recommended[ for some patients|]."),
     ), indication=(
         (("[Criteria for the use of {t} include|Criteria for {t} include|Indications for {t} "
           "include] {need}[ and {need2}|]."),
@@ -322,8 +323,8 @@ STYLES: tuple[Style, ...] = (
          ("Per {src}, [clinical|objective] findings should be [well|clearly|carefully] "
           "documented [prior to|before] [proceeding with|considering|ordering] [further "
           "treatment|additional care|{t}]."),
-         ("[The|Any] response to {t} [should|must] be [monitored|reassessed|documented] "
-          "{review}.")),
+         ("[Progress with|Any benefit from] {t} [is to|must] be [monitored|reassessed|"
+          "documented] {review}.")),
     ), caveat=(
         ("{Src} further state that {t} is not [indicated|recommended] unless there is {need}.",),
     ), unaddressed=(
@@ -380,13 +381,18 @@ STYLES: tuple[Style, ...] = (
          "There [is|was] no indication of {missing}[ to warrant the request|].",
          ("There [is|was] [a lack of documentation regarding|no indication the patient had] "
           "{missing}."),
+         ("{Pt} [was noted to have improved|reported improvement] with [prior |]{history}, and "
+          "[there is no indication that|it is unclear why] {t} [is needed|would change the "
+          "plan] at this time."),
          ("[The medical necessity of|Medical necessity for] {t} [is|was] not [supported|"
           "established], as there [is|was] no documentation [of|regarding] {missing}.")),
         ("[?{Prov} did not explain why {t} is needed at this point.]",
          "[?Medical necessity for {t} has not been established.]",
          ("[?The need for {t} prior to [completion of conservative care|further "
           "conservative care] was not explained.]"),
-         "[?The rationale for [requesting|proceeding with] {t} was not [provided|explained].]"),
+         "[?The rationale for [requesting|proceeding with] {t} was not [provided|explained].]",
+         "[?No explanation was given as to why {t} is needed [now|at this time].]",
+         "[?Without this, the requested {kind} would not be [supported|warranted].]"),
     ), brief=(
         (("There was [also |]no documentation of {missing} [to warrant|to support] the "
           "requested {t}."), "Evidence of {missing} was not provided.",
@@ -394,7 +400,7 @@ STYLES: tuple[Style, ...] = (
          "There was [also |]a lack of documentation regarding {missing}.",
          "No {missing} [was|were] documented[ at that time|]."),
     ), met=(
-        (("[Per|According to] {records}, {pt} [has|was noted to have] {found}, which meets "
+        (("[According to|Based on|Per] {records}, {pt} [has|was noted to have] {found}, which meets "
           "that criterion."),),
     )),
     _s("no_indication", 3, fail=(
@@ -494,11 +500,13 @@ STYLES: tuple[Style, ...] = (
           "{gain}."),),
     )),
     _s("no_functional_improvement", 3, fail=(
-        (("[Per|According to] {records}, {pt} has [completed|undergone|been using] "
+        (("[According to|Based on|Per] {records}, {pt} has [completed|undergone|been using] "
           "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
           "in {measure}|numerical pain relief or increased function]."),
          ("The benefit of {fi_prior} was not documented[ in terms of {measure}|], and "
-          "continued treatment is not [warranted|supported] without it."),
+          "continued treatment would not be [warranted|supported] without it."),
+         ("There is no clarification as to {course_done} or the [benefit|response] "
+          "obtained[ so far|]."),
          ("{Pt} [has had|had] {fi_prior} without [documented|objective] [improvement in "
           "function|functional benefit][ or a decrease in medication use|].")),
     ), brief=(
@@ -572,7 +580,9 @@ STYLES: tuple[Style, ...] = (
          ("The [requested quantity|requested duration|amount requested], {requested}"
           "{excess_clause}, [exceeds|is in excess of] [what the guidelines recommend|the "
           "guideline recommendation]."),
-         "The request for {requested}{excess_clause} is excessive[ per the guidelines|]."),
+         "The request for {requested}{excess_clause} is excessive[ per the guidelines|].",
+         ("The request for {requested}{excess_clause} would not be supported, as it exceeds "
+          "[the guideline recommendation|{allowed}].")),
     ), brief=(
         ("The request for {requested} exceeds the recommended guidelines.",
          "The requested {requested} would exceed the guideline recommendation."),
@@ -784,7 +794,7 @@ STYLES: tuple[Style, ...] = (
             "[?This is consistent with the guideline recommendations.]",
             "[?{T} is [therefore |]reasonable at this time.]"),),
        fi=(
-           (("[According to|Per] {records}, {pt} has had {gain} with "
+           (("[According to|Based on|Per] {records}, {pt} has had {gain} with "
              "{fi_prior}§criterion_met§."),
             ("There [is|has been] [quantifiable|objective|documented] [improvement|functional "
              "improvement] with {fi_prior}, including {gain}§criterion_met§."),
@@ -808,7 +818,7 @@ STYLES: tuple[Style, ...] = (
              "[supports|warrants] the request§criterion_met§.")),
            ("[Guidelines have been met|The criteria have been satisfied].", ""),),
        fi=(
-           (("[Per|According to] {records}, {pt} has [completed|undergone] {fi_prior} with "
+           (("[According to|Based on|Per] {records}, {pt} has [completed|undergone] {fi_prior} with "
              "{gain}§criterion_met§."),
             ("[Given|With] {gain} [after|from] {fi_prior}, continued {t} is [supported|"
              "reasonable]§criterion_met§.")),
@@ -904,7 +914,7 @@ STYLES: tuple[Style, ...] = (
     _s("conclusion", 0,
        neg=((("[As such|As such|Given the above|Given the above|Therefore|Therefore], the "
               "request [for {item_ref} |]is not medically necessary."),
-             ("[As such|Therefore], the [current |]request [for {item_ref} |]is not "
+             ("[As such|Therefore], the request [for {item_ref} |]is not "
               "medically necessary[ at this time||].")),),
        pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
               "medically necessary."),),),
@@ -915,6 +925,7 @@ STYLES: tuple[Style, ...] = (
        neg=((("Medical necessity has not been established; [therefore|as such], the request "
               "[for {item_ref} |]is not medically necessary."),
              "[Based on the above|Given this], {item_ref} is not medically necessary.",
+             "[As such|Therefore], {item_ref} is determined to not be medically necessary.",
              "[As such|Given the above], the requested {kind} is not medically necessary.",
              ("[Given the above|As such], the medical necessity of [the request|{item_ref}] "
               "[has not been|is not] established."),

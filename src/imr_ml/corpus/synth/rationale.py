@@ -17,7 +17,7 @@ from imr_ml.segment.layouts import CONCLUSION, decision_from
 SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Chronic Pain Medical Treatment 2016", (
         *("the California MTUS 2016 Chronic Pain Guidelines",) * 5,
-        "the CA MTUS 2016 Chronic Pain Guidelines", "the MTUS 2016 Chronic Pain Guidelines",
+        "the California MTUS 2016 Chronic Pain Treatment Guidelines", "the MTUS 2016 Chronic Pain Guidelines",
         "the California MTUS 2016 Chronic Pain Treatment Guidelines",
         "the California MTUS Chronic Pain Guidelines", "the MTUS guidelines",
         ("the California Medical Treatment Utilization Schedule (MTUS) 2016 Chronic Pain "
@@ -46,7 +46,7 @@ GENERIC_NEED2 = ("a clear treatment plan with specific functional goals",
 ADJUNCT = ("[an independent|a structured|a supervised] [home exercise|activity] program",
            "active self-directed exercise", "a graded return to activity",
            "[a home exercise routine|daily stretching and strengthening]",
-           "education and [self-management|self-care]", ("[active therapy|active treatment] "
+           "education and/or [self-management|self-care]", ("[active therapy|active treatment] "
            "[and|with] a home program"))
 REVIEW = ("[at regular intervals|periodically|at each visit]", ("after a [defined|short|brief] "
           "trial"), "[within|after] [two|four|six] weeks")
