@@ -355,7 +355,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Tramadol 50mg", "Ultram (unknown quantity)"),
         other=("unspecified", "duplicate"),
         gain=("pain dropping from 7/10 to 3/10 and resumed daily walks",),
-        weight=1.0),
+        weight=0.8),
     Treatment(
         "oxycodone", "opioid", ("oxycodone", "the opioid", "OxyContin"),
         ("Oxycodone 10mg #{n}", "OxyContin 20mg #{n}", "Percocet 10/325mg #{n}",
@@ -546,10 +546,10 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Ambien 10mg",),
         other=("unspecified", "duplicate"),
         gain=("sleep restored from four to seven hours a night during a short course",),
-        weight=0.5),
+        weight=0.3),
     # ---- physical medicine ----------------------------------------------------------------
     Treatment(
-        "pt", "physical_medicine", ("physical therapy", "PT", "the therapy", "supervised therapy"),
+        "pt", "physical_medicine", ("physical therapy", "PT", "the therapy", "physical therapy"),
         ("{N} sessions of physical therapy for the {bp}",
          "Physical therapy {freq} times a week for {weeks} weeks for the {bp}",
          "Additional physical therapy {n} visits for the {bp}",
@@ -575,7 +575,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("range of motion improving by 30 degrees and lifting tolerance rising from 10 to "
               "25 pounds over the first sessions"),
               "a return to modified duty after the first block of sessions"),
-        weight=3.5),
+        weight=4.5),
     Treatment(
         "chiro", "physical_medicine", ("chiropractic care", "manipulation",
                                        "chiropractic treatment"),
@@ -595,7 +595,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Chiropractic care for the {bp}",),
         other=("unspecified", "body_part", "duplicate"),
         gain=("walking tolerance doubling and a return to full duty after the trial visits",),
-        weight=1.4),
+        weight=1.6),
     Treatment(
         "acupuncture", "physical_medicine", ("acupuncture", "the acupuncture treatments"),
         ("Acupuncture {freq} times a week for {weeks} weeks for the {bp}",
@@ -612,7 +612,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Acupuncture (unspecified quantity)", "Acupuncture for the {bp}"),
         other=("unspecified", "duplicate"),
         gain=("less medication use and a return to gardening after the first six treatments",),
-        weight=0.9),
+        weight=1.3),
     Treatment(
         "aquatic", "physical_medicine", ("aquatic therapy", "pool therapy"),
         ("Aquatic therapy {freq} times a week for {weeks} weeks", ("{N} sessions of aquatic "
@@ -693,7 +693,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         not_rec=("nerve conduction testing when radiculopathy is already clinically obvious",
                  "it would not change the diagnosis or the treatment"),
         other=("duplicate", "body_part"),
-        weight=2.0),
+        weight=2.5),
     # ---- injections -----------------------------------------------------------------------
     Treatment(
         "esi", "injection", ("epidural steroid injection", "the ESI", "epidural injection"),

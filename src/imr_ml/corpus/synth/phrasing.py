@@ -679,13 +679,12 @@ STYLES: tuple[Style, ...] = (
     # ================================== other ============================================
     _s("other", 0,
        surgery_denied=(
-           (("[As|Since] the [requested|associated|primary] surgical [intervention|"
-             "intervention|procedure] "
+           (("[As|Since] the [requested|associated|primary] surgical intervention "
              "is not [medically necessary|supported], the [requested |associated |]"
              "[ancillary|associated|perioperative] [service|request] is [also|likewise] not "
              "[medically necessary|supported]."),
             ("The [ancillary|associated] [service|request] would not be needed, as the "
-             "surgical [intervention|procedure] [itself |]has not been [found medically "
+             "surgical intervention [itself |]has not been [found medically "
              "necessary|supported].")),),
        unspecified=(
            (("The request [does not specify|failed to specify] [the quantity|the number of "
@@ -806,7 +805,7 @@ STYLES: tuple[Style, ...] = (
             ("[As such,|In addition,] the {requested} requested [is consistent with|falls "
              "within] the guideline recommendations§within_quantity§.")),),
        surgery=(
-           (("The [associated|requested] surgical [procedure|intervention] is [supported|"
+           (("The [associated|requested] surgical intervention is [supported|"
              "appropriate], and this [ancillary |]service is [a standard part of|appropriate "
              "as part of] [perioperative|postoperative] care."),),),
        ),
@@ -915,7 +914,8 @@ STYLES: tuple[Style, ...] = (
        neg=((("[As such|As such|Given the above|Given the above|Therefore|Therefore], the "
               "request [for {item_ref} |]is not medically necessary."),
              ("[As such|Therefore], the request [for {item_ref} |]is not "
-              "medically necessary[ at this time||].")),),
+              "medically necessary[ at this time||]."),
+             "[Given the above|Therefore], the requested {kind} is not medically necessary."),),
        pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
               "medically necessary."),),),
        lead_neg=(("The request for {item_ref} is not medically necessary.",),),

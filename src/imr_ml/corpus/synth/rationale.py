@@ -59,8 +59,8 @@ MEDICATION_CATEGORIES = ("opioid", "nsaid", "muscle_relaxant", "anticonvulsant",
                          "hypnotic", "topical")
 # How a reviewer names the kind of thing requested ("the requested medication").
 KIND_NOUNS = {"imaging": ("imaging", "study"), "electrodiagnostic": ("testing", "studies"),
-              "physical_medicine": ("therapy", "treatment"), "surgery": ("procedure", "surgery"),
-              "injection": ("injection", "procedure"), "dme": ("equipment", "device"),
+              "physical_medicine": ("therapy", "treatment"), "surgery": ("surgery", "intervention"),
+              "injection": ("injection",), "dme": ("equipment", "device"),
               **dict.fromkeys(MEDICATION_CATEGORIES, ("medication",))}
 SESSION_UNITS = ("sessions", "visits")
 CONCLUDE_STATED = 0.96  # where the letter states the decision elsewhere
