@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from itertools import groupby, pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from imr_ml.corpus.synth import HARD_CASES, LAYOUTS, NoiseConfig, generate, make_letter
-from imr_ml.corpus.synth.catalogue import ASSOCIATED, TREATMENTS
+from imr_ml.corpus.synth.catalogue import ASSOCIATED, CATALOGUE, TREATMENTS
 from imr_ml.corpus.synth.categories import category_of
-from imr_ml.corpus.synth.phrasing import N_FAMILIES, STYLES, family_of, styles_of
+from imr_ml.corpus.synth.phrasing import N_FAMILIES, ROLES, STYLES, family_of, styles_of
+from imr_ml.corpus.synth.rationale import join_short
+from imr_ml.corpus.synth.reword import SYNONYMS, reword
 from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY, REASONS
 from imr_ml.segment.parser import decided_item
 from imr_ml.segment.rows import segment_letters
 
 N_LETTERS = 1000
 SPACE = re.compile(r"\s+")
+QUIET = NoiseConfig(double_spacing=0, blank_paragraphs=0, hyphenation=0, page_footer=0,
+                    ocr_letters=0, not_medically=0, curly_quotes=0, ligatures=0,
+                    trailing_spaces=0, crlf=0)  # only line wrapping
 HEAVY = NoiseConfig(double_spacing=0.5, hyphenation=1.0, page_footer=1.0, case_header=1.0,
                     page_lines=12, ocr_letters=1.0, ocr=0.05, not_medically=1.0,
                     curly_quotes=1.0, ligatures=1.0, trailing_spaces=1.0, crlf=0.5)
@@ -276,3 +285,122 @@ def test_no_checklist_or_question_templates() -> None:
                 for template in step:
                     assert not artefact.search(template.replace("[?", "[")), (style.id,
                                                                                template)
+
+
+# --------------------------------------------------------------------------- sentence roles
+
+
+@pytest.fixture(scope="module")
+def quiet_items(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """Items of noise-free letters: label, meta and the segmented rationale (whitespace
+    collapsed), which is the text the recorded role offsets point into."""
+    out = tmp_path_factory.mktemp("quiet")
+    generate(300, 1, out, noise=QUIET)
+    labels = {(r["letter_id"], r["item_index"]): r for r in _jsonl(out / "labels.jsonl")}
+    meta = {(m["letter_id"], m["item_index"]): m for m in _jsonl(out / "meta.jsonl")}
+    items = []
+    for _, rows in segment_letters([out / "letters"]):
+        for row in rows:
+            key = (row["letter_id"], row["item_index"])
+            items.append({**labels[key], **meta[key],
+                          "rationale": " ".join((row["rationale"] or "").split())})
+    return items
+
+
+def _sentences(item: dict, role: str) -> list[str]:
+    return [item["rationale"][a:b] for a, b, r in item["roles"] if r == role]
+
+
+def test_roles_cover_every_sentence(quiet_items: list[dict]) -> None:
+    """The role spans tile each rationale: contiguous, one space apart, to its last character."""
+    for item in quiet_items:
+        spans, text = item["roles"], item["rationale"]
+        assert spans and spans[0][0] == 0, item["letter_id"]
+        assert spans[-1][1] == len(text), item["letter_id"]
+        for (_, end, _), (start, _, _) in pairwise(spans):
+            assert start == end + 1 and text[end] == " ", item["letter_id"]
+        assert {r for _, _, r in spans} <= set(ROLES)
+        for a, b, _ in spans:
+            assert text[a:b].strip() == text[a:b] and text[b - 1] in ".?!:", text[a:b]
+
+
+def test_every_reason_has_a_finding_and_verdicts_are_conclusions(quiet_items: list[dict]
+                                                                 ) -> None:
+    for item in quiet_items:
+        if item["decision"] == "upheld" and "not_recommended" not in item["reasons"]:
+            assert _sentences(item, "finding"), item["letter_id"]
+        for sentence in _sentences(item, "conclusion"):
+            assert re.search(r"necess|certif|medically|opioid|taper", sentence), sentence
+    roles = Counter(r for item in quiet_items for _, _, r in item["roles"])
+    assert set(roles) == set(ROLES)
+
+
+def _treatment(item: dict) -> Any:
+    return CATALOGUE.get(item["treatment"]) or ASSOCIATED[item["treatment"]]
+
+
+def _quantity_restated(item: dict) -> bool:
+    t = _treatment(item)
+    allowed = t.qty.allowed_text if t.qty else ()
+    return any(a in s for s in _sentences(item, "guideline") for a in allowed)
+
+
+def _fi_restated(item: dict) -> bool:
+    return any("function" in s for s in _sentences(item, "guideline"))
+
+
+@pytest.mark.parametrize(("reason", "criterion", "restated", "floor"), [
+    ("exceeds_guideline_quantity", "qty", _quantity_restated, 0.3),
+    ("no_functional_improvement", "fi", _fi_restated, 0.25),
+])
+def test_guideline_sentences_restate_other_reasons_criteria(
+        quiet_items: list[dict], reason: str, criterion: str,
+        restated: Callable[[dict], bool], floor: float) -> None:
+    """A criterion (quantity limits, functional improvement) is restated in guideline
+    sentences as often when it is not a ground of the denial as when it is: only findings
+    tell the reasons apart."""
+    upheld = [i for i in quiet_items if i["decision"] == "upheld"
+              and getattr(_treatment(i), criterion) and i["category"] != "associated"]
+    ground = [restated(i) for i in upheld if reason in i["reasons"]]
+    other = [restated(i) for i in upheld if reason not in i["reasons"]]
+    assert len(ground) >= 20 and len(other) >= 20, (len(ground), len(other))
+    rate_ground, rate_other = sum(ground) / len(ground), sum(other) / len(other)
+    assert rate_other >= floor, rate_other
+    assert abs(rate_ground - rate_other) <= 0.2, (rate_ground, rate_other)
+
+
+def test_some_findings_are_buried_among_history(quiet_items: list[dict]) -> None:
+    buried = [i for i in quiet_items if "buried_finding" in i["hard_cases"]]
+    assert buried
+    for item in buried:
+        roles = [r for _, _, r in item["roles"]]
+        assert any(a == "history" and b == "finding" for a, b in pairwise(roles)), roles
+
+
+def test_joined_sentences_keep_their_role() -> None:
+    """Short neighbours of one role may be run together; a verdict, a sentence opening with a
+    connector and sentences of different roles never are."""
+    rng = random.Random(3)
+    sentences = [("The patient had therapy.", "history"), ("Pain persists.", "history"),
+                 ("No deficits were documented.", "finding"),
+                 ("Additionally, nothing improved.", "finding"),
+                 ("The request is not medically necessary.", "conclusion"),
+                 ("This is final.", "conclusion")]
+    joined = [join_short(sentences, rng) for _ in range(100)]
+    assert any(len(out) < len(sentences) for out in joined)
+    for out in joined:
+        assert out[-2:] == sentences[-2:]
+        assert [r for r, _ in groupby(r for _, r in out)] == ["history", "finding",
+                                                              "conclusion"]
+        assert ("Additionally, nothing improved.", "finding") in out
+        assert all(r == "history" for t, r in out if "therapy" in t or "persists" in t)
+
+
+def test_reword_varies_catalogue_phrases_only_through_synonyms() -> None:
+    text = "a trial of conservative care with documented deficits on examination"
+    outs = {reword(text, random.Random(i)) for i in range(60)}
+    assert len(outs) >= 6
+    for out in outs:
+        assert out.startswith(SYNONYMS["a trial of"]) and " with " in out
+        assert out.endswith(SYNONYMS["examination"])
+    assert all(key in values for key, values in SYNONYMS.items())

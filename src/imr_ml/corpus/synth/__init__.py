@@ -3,14 +3,16 @@
 ``generate(n, seed, out_dir)`` writes ``out_dir/letters/<letter_id>.txt``,
 ``out_dir/labels.jsonl`` (one line per item, the label contract of the design) and
 ``out_dir/meta.jsonl`` (one line per item: layout, treatment, style family and style ids,
-hard-case tags, noise kinds; for building splits only). Letter ``k`` depends only on
+hard-case tags, noise kinds, and ``roles``: ``[start, end, role]`` of each rationale sentence,
+character offsets into the rationale as written before noise, i.e. the segmented rationale
+with its whitespace collapsed where no noise fell inside it; roles are `phrasing.ROLES`). Letter ``k`` depends only on
 ``(seed, k)`` (and its noise on the NoiseConfig too), so the same arguments give
 byte-identical files and a letter does not change with ``n``.
 
 Modules: `catalogue` (treatments and guideline facts), `body`/`case` (the claimant),
 `plan` (items and labels), `phrasing` (styles as data) with `fill` (slot filling),
-`rationale` (writing a rationale), `render` (the four layouts), `noise` (PDF-extraction
-noise).
+`rationale` (writing a rationale, with `reword` varying the catalogue's phrases),
+`render` (the four layouts), `noise` (PDF-extraction noise).
 """
 
 from __future__ import annotations
@@ -57,10 +59,14 @@ HARD_CASES = (
     "verdict_first",  # the rationale opens with its verdict
     "surgery_associated",  # denied because the surgery it belongs to was denied
     "partial",  # partly authorised: "X was the original request. ..."
+    "buried_finding",  # a reason's finding told among the history sentences
 )
 PLURAL = {"decision": "decisions", "reason": "reasons", "layout": "layouts",
           "family": "families", "hard_case": "hard_cases"}
-REGION_WEIGHTS = {"lumbar": 35, "cervical": 17, "shoulder": 14, "knee": 14, "wrist": 8,
+# How often each style family writes a letter: most real reviewers write in the formal
+# register of family 0, few in the narrative one of family 1.
+FAMILY_WEIGHTS = (0.6, 0.1, 0.3)
+REGION_WEIGHTS = {"lumbar": 35, "cervical": 17, "shoulder": 14, "knee": 8, "wrist": 8,
                   "ankle": 4, "elbow": 3, "hip": 3, "thoracic": 2}
 
 
@@ -78,7 +84,7 @@ def make_letter(seed: int, k: int, noise: NoiseConfig | None = None
     rng = _rng("content", seed, k)
     lid = letter_id(k)
     layout = rng.choices(LAYOUTS, [LAYOUT_WEIGHTS[x] for x in LAYOUTS])[0]
-    family = rng.randrange(N_FAMILIES)
+    family = rng.choices(range(N_FAMILIES), FAMILY_WEIGHTS)[0]
     names = list(REGION_WEIGHTS)
     regions: list[str] = []
     for _ in range(rng.choices((1, 2, 3), (55, 35, 10))[0]):
@@ -110,6 +116,7 @@ def make_letter(seed: int, k: int, noise: NoiseConfig | None = None
             "treatment": item.treatment.key, "category": item.treatment.category,
             "style_family": family, "styles": r.styles, "hard_cases": r.tags,
             "partial": item.partial, "noise": kinds,
+            "roles": [list(span) for span in r.roles],
         })
     return text, labels, meta
 

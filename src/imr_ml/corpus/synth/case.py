@@ -170,8 +170,10 @@ def join_list(words: list[str]) -> str:
 def case_slots(case: Case, rng: random.Random) -> dict[str, str | tuple[str, ...]]:
     """Slot values describing the claimant, for recap styles and the case summary."""
     region = case.regions[0]
-    complaint = REGIONS[region].complaint
-    if region in ("lumbar", "cervical") and rng.random() < 0.5:
+    name = REGIONS[region].names[0]
+    complaint = rng.choice((REGIONS[region].complaint, f"pain in the {name}",
+                            f"pain of the {name}", f"{name} pain"))
+    if region in ("lumbar", "cervical") and rng.random() < 0.15:
         limb = "leg" if region == "lumbar" else "arm"
         complaint += f" radiating to the {case.sides[region]} {limb}"
     if len(case.regions) > 1:

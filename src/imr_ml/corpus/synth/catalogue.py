@@ -94,17 +94,22 @@ CRITERIA: dict[str, Criterion] = {
     "radiculopathy": Criterion(
         "radiculopathy documented on examination and corroborated by imaging or "
         "electrodiagnostic testing",
-        "objective radicular findings such as a dermatomal sensory deficit, reflex asymmetry or "
-        "myotomal weakness",
+        "neurological deficits on examination, such as a dermatomal sensory deficit, reflex "
+        "asymmetry or myotomal weakness",
         "a positive straight leg raise with diminished sensation in the L5 dermatome that "
         "matches foraminal narrowing on the MRI"),
     "red_flags": Criterion(
-        "red flag conditions or a progressive neurologic deficit",
-        "red flags, a progressive neurologic deficit or a suspected fracture, tumor or infection",
+        ("red flag [conditions|symptoms] or [a progressive neurologic deficit|a worsening "
+         "neurologic deficit|new neurologic findings]"),
+        "red flags for serious pathology, a progressive neurological deficit or a suspected "
+        "fracture, tumor or infection",
         "new weakness of ankle dorsiflexion that worsened between two visits"),
     "conservative": Criterion(
-        "failure of an adequate course of conservative care",
-        "which conservative treatments were tried and how the symptoms responded",
+        "[failure of|an inadequate response to] an adequate course of conservative care",
+        ("[a trial and failure of conservative treatment|an adequate course of conservative "
+         "care that did not help|a failed course of conservative care|failed conservative "
+         "care][ before the request| "
+         "prior to this request|]"),
         "six weeks of therapy, anti-inflammatory medication and activity modification without "
         "lasting benefit"),
     "surgical_plan": Criterion(
@@ -177,8 +182,8 @@ CRITERIA: dict[str, Criterion] = {
         "moderate median neuropathy at the wrist on nerve conduction studies after months of "
         "night splinting"),
     "deficits_goals": Criterion(
-        "measurable functional deficits and treatment goals",
-        "specific functional deficits or measurable goals for the sessions",
+        "objective functional deficits and specific treatment goals",
+        "objective functional deficits on examination or specific goals for the sessions",
         "measurable deficits in strength and range of motion with written functional goals"),
     "homebound": Criterion(
         "a patient who is homebound and needs skilled medical care at home",
@@ -337,7 +342,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("pain falling from 8/10 to 4/10 with the medication and a return to part-time "
               "work"), ("being able to walk for 30 minutes and do household chores on the "
               "medication")),
-        weight=2.2),
+        weight=1.0),
     Treatment(
         "tramadol", "opioid", ("tramadol", "Ultram", "the opioid"),
         ("Tramadol 50mg #{n}", "Ultram 50mg #{n}", "Tramadol ER 150mg #{n}",
@@ -350,7 +355,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Tramadol 50mg", "Ultram (unknown quantity)"),
         other=("unspecified", "duplicate"),
         gain=("pain dropping from 7/10 to 3/10 and resumed daily walks",),
-        weight=1.3),
+        weight=0.8),
     Treatment(
         "oxycodone", "opioid", ("oxycodone", "the opioid", "OxyContin"),
         ("Oxycodone 10mg #{n}", "OxyContin 20mg #{n}", "Percocet 10/325mg #{n}",
@@ -364,7 +369,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("unspecified", "duplicate"),
         gain=(("a documented increase in sitting tolerance and completion of a work hardening "
               "program on the medication"),),
-        weight=0.8),
+        weight=0.4),
     # ---- NSAIDs ---------------------------------------------------------------------------
     Treatment(
         "naproxen", "nsaid", ("naproxen", "the anti-inflammatory", "Anaprox"),
@@ -468,7 +473,8 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=("better knee function on stairs since starting the gel",),
         weight=0.9),
     Treatment(
-        "compound", "topical", ("the compounded cream", "the compound", "the topical compound"),
+        "compound", "topical", ("the topical analgesic", "the compounded topical cream",
+                                "the compound", "the topical cream"),
         ("Flurbiprofen 20%/Lidocaine 5% cream {n}gm",
          "Gabapentin 10%, Cyclobenzaprine 5%, Lidocaine 2% cream {n}g",
          "Ketoprofen 10%/Capsaicin 0.025% compound cream {n}gm",
@@ -486,7 +492,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Compounded topical cream (unknown quantity)", "Topical compound cream"),
         other=("unspecified", "retro_records", "duplicate"),
         gain=("less reliance on oral medication since starting the cream",),
-        weight=1.7),
+        weight=2.0),
     # ---- anticonvulsants ------------------------------------------------------------------
     Treatment(
         "gabapentin", "anticonvulsant", ("gabapentin", "Neurontin", "the anticonvulsant"),
@@ -499,7 +505,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Gabapentin 300mg",),
         other=("unspecified", "duplicate"),
         gain=("a 40 percent reduction in radiating leg pain and better sleep",),
-        weight=1.0),
+        weight=0.7),
     Treatment(
         "lyrica", "anticonvulsant", ("Lyrica", "pregabalin", "the anticonvulsant"),
         ("Lyrica 75mg #{n}", "Pregabalin 50mg #{n}", "Lyrica 150mg #{n}"),
@@ -510,7 +516,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Lyrica 75mg",),
         other=("unspecified", "duplicate"),
         gain=("burning foot pain halved and a return to evening walks",),
-        weight=0.6),
+        weight=0.4),
     # ---- PPIs -----------------------------------------------------------------------------
     Treatment(
         "omeprazole", "ppi", ("omeprazole", "Prilosec", "the proton pump inhibitor",
@@ -525,7 +531,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Omeprazole 20mg", "Omeprazole"),
         other=("unspecified", "duplicate"),
         gain=("resolution of dyspepsia that had appeared on anti-inflammatory medication",),
-        weight=1.2),
+        weight=1.4),
     Treatment(
         "zolpidem", "hypnotic", ("zolpidem", "Ambien", "the hypnotic"),
         ("Zolpidem 10mg #{n}", "Ambien 10mg #{n}"),
@@ -540,10 +546,10 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Ambien 10mg",),
         other=("unspecified", "duplicate"),
         gain=("sleep restored from four to seven hours a night during a short course",),
-        weight=0.5),
+        weight=0.3),
     # ---- physical medicine ----------------------------------------------------------------
     Treatment(
-        "pt", "physical_medicine", ("physical therapy", "PT", "the therapy", "supervised therapy"),
+        "pt", "physical_medicine", ("physical therapy", "PT", "the therapy", "physical therapy"),
         ("{N} sessions of physical therapy for the {bp}",
          "Physical therapy {freq} times a week for {weeks} weeks for the {bp}",
          "Additional physical therapy {n} visits for the {bp}",
@@ -552,7 +558,10 @@ TREATMENTS: tuple[Treatment, ...] = (
         (cp("Physical Medicine", "98-99"), cp("Physical Medicine", "98-99", old=True),
          odg("Physical therapy (PT)")),
         (("9 to 10 visits over 8 weeks of physical medicine for myalgia and myositis, with a "
-         "fading of treatment frequency and a move to home exercise"),),
+         "fading of treatment frequency and a move to home exercise"),
+         ("active therapy to restore strength, flexibility and [range of motion|function], "
+          "tapering to a [self-directed|home-based] program"),
+         "physical therapy [for|in] [musculoskeletal|soft tissue] conditions[ with active exercise|]"),
         ("deficits_goals",),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "elbow", "ankle", "hip",
          "thoracic"),
@@ -566,7 +575,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("range of motion improving by 30 degrees and lifting tolerance rising from 10 to "
               "25 pounds over the first sessions"),
               "a return to modified duty after the first block of sessions"),
-        weight=2.6),
+        weight=4.5),
     Treatment(
         "chiro", "physical_medicine", ("chiropractic care", "manipulation",
                                        "chiropractic treatment"),
@@ -586,7 +595,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         noqty_items=("Chiropractic care for the {bp}",),
         other=("unspecified", "body_part", "duplicate"),
         gain=("walking tolerance doubling and a return to full duty after the trial visits",),
-        weight=1.4),
+        weight=1.6),
     Treatment(
         "acupuncture", "physical_medicine", ("acupuncture", "the acupuncture treatments"),
         ("Acupuncture {freq} times a week for {weeks} weeks for the {bp}",
@@ -625,12 +634,17 @@ TREATMENTS: tuple[Treatment, ...] = (
          "the {bp}"), "Repeat MRI of the {bp}", "MRI {bp} without contrast"),
         (acoem("Special Studies"), odg("MRIs (magnetic resonance imaging)"),
          acoem("Diagnostic Criteria", "303-304")),
-        ("magnetic resonance imaging when red flags, a progressive neurologic deficit or failure of conservative care before a planned procedure are present",),
+        (("magnetic resonance imaging when red flags, a progressive neurologic deficit or "
+          "failure of conservative care before a planned procedure are present"),
+         ("[imaging|an MRI] [in patients with|where there are] [red flag symptoms|clear "
+          "neurologic findings] or [when surgery is being considered|failed conservative "
+          "treatment]"),
+         "MRI [when the examination is unclear and|where] nerve [compromise|dysfunction] is suspected"),
         ("red_flags", "radiculopathy", "conservative", "surgical_plan"),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         noqty_items=("MRI", "MRI without contrast"),
         other=("body_part", "duplicate"),
-        weight=2.6),
+        weight=3.2),
     Treatment(
         "ct", "imaging", ("CT scan", "computed tomography", "the CT"),
         ("CT scan of the {bp}", "CT of the {bp} without contrast"),
@@ -642,7 +656,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("body_part", "duplicate"),
         weight=0.6),
     Treatment(
-        "xray", "imaging", ("X-rays", "plain radiographs", "radiographs"),
+        "xray", "imaging", ("X-rays", "x-rays", "plain films", "radiographs"),
         ("X-ray of the {bp}", "X-rays of the {bp}, 3 views", "Repeat X-rays of the {bp}"),
         (acoem("Special Studies"), odg("Radiography (x-rays)")),
         (("plain radiographs after trauma or when red flags raise concern for a serious "
@@ -650,7 +664,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("fracture_suspect", "red_flags"),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         other=("body_part", "duplicate"),
-        weight=1.0),
+        weight=1.4),
     Treatment(
         "bone_scan", "imaging", ("bone scan", "the bone scan", "radionuclide imaging"),
         ("Bone scan of the {bp}", "Whole body bone scan", "Three-phase bone scan of the {bp}"),
@@ -665,8 +679,8 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         weight=0.4),
     Treatment(
-        "emg", "electrodiagnostic", ("EMG/NCS", "electrodiagnostic testing",
-                                     "the electrodiagnostic studies"),
+        "emg", "electrodiagnostic", ("EMG/NCV", "EMG/NCS", "electrodiagnostic studies",
+                                     "nerve conduction studies"),
         ("EMG/NCS of the bilateral upper extremities", ("EMG/NCV of the bilateral lower "
          "extremities"), "NCS of the {side} upper extremity", ("EMG of the {side} lower "
          "extremity"), "Electromyography and nerve conduction studies of both legs"),
@@ -679,7 +693,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         not_rec=("nerve conduction testing when radiculopathy is already clinically obvious",
                  "it would not change the diagnosis or the treatment"),
         other=("duplicate", "body_part"),
-        weight=1.2),
+        weight=2.5),
     # ---- injections -----------------------------------------------------------------------
     Treatment(
         "esi", "injection", ("epidural steroid injection", "the ESI", "epidural injection"),
@@ -695,7 +709,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         gain=(("the prior injection giving 60 percent relief for eight weeks with less "
               "medication use"),),
-        weight=1.3),
+        weight=0.6),
     Treatment(
         "facet", "injection", ("facet injection", "medial branch block", "the facet blocks"),
         ("Facet joint injection L4-5 and L5-S1 bilaterally", ("Lumbar medial branch block at "
@@ -729,7 +743,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the previous trigger point injections",),
         other=("duplicate",),
         gain=("more than 50 percent relief for six weeks after the last injections",),
-        weight=0.7),
+        weight=0.4),
     # ---- surgery --------------------------------------------------------------------------
     Treatment(
         "knee_scope", "surgery", ("knee arthroscopy", "the arthroscopy", "the surgery"),
@@ -829,7 +843,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the TENS unit already in use",),
         other=("duplicate",),
         gain=("less medication use and longer walking tolerance during the trial month",),
-        weight=0.9),
+        weight=0.5),
     Treatment(
         "cold_unit", "dme", ("cold therapy unit", "the cryotherapy unit", ("continuous-flow "
                              "cryotherapy")),
@@ -858,7 +872,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the H-wave unit already used at home",),
         other=("duplicate",),
         gain=("documented reduction of medication use during the trial month",),
-        weight=0.5),
+        weight=0.2),
     # ---- home health and programs ---------------------------------------------------------
     Treatment(
         "home_health", "home_health", ("home health care", "the home health aide",
@@ -890,7 +904,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the program hours already completed",),
         other=("duplicate",),
         gain=("better lifting capacity and fewer pain behaviors over the first two weeks",),
-        weight=0.5),
+        weight=0.3),
     # ---- evaluation and management -------------------------------------------------------
     Treatment(
         "pain_consult", "evaluation", ("pain management consultation", "the referral",
@@ -905,7 +919,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("consult_question",),
         ("lumbar", "cervical", "shoulder", "knee"),
         other=("duplicate",),
-        weight=1.0),
+        weight=0.6),
     Treatment(
         "followup", "evaluation", ("the follow-up visit", "office visits", "the follow-ups"),
         ("Follow-up visit with the treating physician", "Office visit follow-up in 4 weeks",

@@ -27,9 +27,9 @@ class NoiseConfig:
     page_footer: float = 0.5  # letters with "Page N of M" lines inside rationales
     case_header: float = 0.6  # footers followed by a repeated "Case Number: ..." line
     page_lines: int = 40  # lines per page
-    ocr_letters: float = 0.4  # letters with OCR slips ...
+    ocr_letters: float = 0.25  # letters with OCR slips ...
     ocr: float = 0.005  # ... per word of their narrative text ("rn" for "m", "l" for "I", ...)
-    not_medically: float = 0.15  # per "not medically" in a rationale: "notmedically"
+    not_medically: float = 0.04  # per "not medically" in a rationale: "notmedically"
     curly_quotes: float = 0.35  # letters whose narrative quotes/apostrophes are curly
     ligatures: float = 0.1  # letters whose narrative "fi"/"fl" are ligature characters
     trailing_spaces: float = 0.7  # letters with trailing spaces ...

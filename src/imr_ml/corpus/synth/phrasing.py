@@ -10,22 +10,59 @@ and the attending provider, family 2 plainly and from the case. No family answer
 questions or writes "criterion met": real reviewers argue in prose.
 
 Each style maps a *ground* to a sequence of steps; a step is a tuple of alternative templates
-(``""`` lets a step be skipped). Templates use the slot language of `imr_ml.corpus.synth.fill`.
-Kinds: the five reason labels (ground ``fail``; ``met`` is the same criterion found
+(``""`` lets a step be skipped) that writes one sentence of one *role*: ``guideline`` (what a
+guideline says or recommends), ``history`` (the request, the patient's course, prior
+treatment), ``finding`` (what the reviewer finds in this patient's records) or
+``conclusion`` (the verdict). A plain tuple takes its kind's role (`KIND_ROLES`); `G`, `H`,
+`F` and `C` mark a step of another role. Templates use the slot language of
+`imr_ml.corpus.synth.fill`.
+
+Kinds: the five reason labels (ground ``fail``: the finding sentences only, since the
+guideline passage restates the criteria of every reason whatever the labels; ``brief``: one
+finding that can sit among history sentences; ``met`` is the same criterion found
 satisfied, used as a hard case inside a denial on another ground), ``other`` (one ground per
 kind of "other" reason), ``overturned`` (grounds ``indication``, ``fi``, ``quantity``,
 ``surgery``), ``conclusion`` (``neg``, ``pos``; ``lead_neg``/``lead_pos`` verdict-first
-openings), ``recap`` and ``guideline`` (filler: the case, the guideline passage with its
-``caveat`` and ``unaddressed`` sentences) and ``closing`` (upheld: no exceptional factors).
+openings), ``recap`` (history: ``any``, the request, prior treatment, the course),
+``guideline`` (the guideline passage: ``any``, and one ground per criterion it may restate:
+``indication``, ``quantity``, ``fi``, with its ``caveat`` and ``unaddressed`` sentences) and
+``closing`` (upheld: no exceptional factors).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+ROLES = ("guideline", "history", "finding", "conclusion")
+N_FAMILIES = 3
+
+
+class Step(tuple[str, ...]):
+    """Alternative templates of one sentence; `role` None means the role of the style's kind."""
+
+    role: str | None = None
+
+
+def _step(role: str) -> Callable[..., Step]:
+    def make(*templates: str) -> Step:
+        step = Step(templates)
+        step.role = role
+        return step
+    return make
+
+
+G, H, F, C = (_step(r) for r in ROLES)
 Steps = tuple[tuple[str, ...], ...]
 
-N_FAMILIES = 3
+# The role of a step that does not say otherwise.
+KIND_ROLES = {"recap": "history", "guideline": "guideline", "conclusion": "conclusion",
+              "not_recommended": "guideline"}
+
+
+def role_of(kind: str, step: tuple[str, ...]) -> str:
+    """The role of the sentence a step writes."""
+    return getattr(step, "role", None) or KIND_ROLES.get(kind, "finding")
 
 
 @dataclass(frozen=True)
@@ -45,19 +82,21 @@ class Style:
 
 # Words a reviewer of each family reaches for: patient, records, provider, connectors.
 FAMILY_VOCAB: tuple[dict[str, tuple[str, ...]], ...] = (
-    {"pt": ("the patient", "the injured worker"),
+    {"pt": ("the patient", "the patient", "the patient", "the injured worker"),
      "records": ("the submitted documentation", "the documentation submitted for review",
-                 "the clinical documentation"),
-     "prov": ("the treating physician", "the requesting physician"),
-     "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,")},
-    {"pt": ("the applicant", "the employee", "the injured worker"),
-     "records": ("the attending provider's progress notes", "the progress notes on file",
-                 "the treating provider's reports"),
-     "prov": ("the attending provider", "the primary treating provider"),
+                 "the documentation provided", "the clinical documentation",
+                 "the available documentation", "the submitted medical documentation"),
+     "prov": ("the treating physician", "the requesting physician", "the physician"),
+     "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,", "Also,")},
+    {"pt": ("the applicant", "the patient", "the patient", "the employee"),
+     "records": ("the attending provider's progress notes", "the documentation on file",
+                 "the treating physician's reports", "the documentation"),
+     "prov": ("the attending provider", "the treating physician"),
      "also": ("Moreover,", "Similarly,", "It is further noted that", "Also,")},
-    {"pt": ("the claimant", "the patient", "this worker"),
-     "records": ("the medical records provided", "the records", "the clinical notes"),
-     "prov": ("the requesting provider", "the treating provider"),
+    {"pt": ("the patient", "the patient", "the patient", "the claimant"),
+     "records": ("the medical records provided", "the documentation", "the medical records",
+                 "the documentation reviewed"),
+     "prov": ("the requesting physician", "the treating physician", "the provider"),
      "also": ("Also,", "Further,", "Besides this,", "In addition,")},
 )
 
@@ -70,37 +109,84 @@ def _s(kind: str, index: int, **grounds: Steps) -> Style:
 # recommend ... However, there is a lack of documentation of ..."); family 1 in a long
 # narrative register about the applicant and the attending provider ("Here, however, the
 # attending provider's note made no mention of ..."); family 2 plainly and from the case
-# ("The claimant has ... The records do not show ..."). All three cite the same medical
+# ("The patient has ... The notes do not show ..."). All three cite the same medical
 # content: criteria, findings present or missing, guideline quantities, prior benefit.
 STYLES: tuple[Style, ...] = (
-    # ================================ recap (filler) =====================================
+    # ================================ recap (history) ====================================
     _s("recap", 0, any=(
-        (("[Per|According to] {records}, {pt} is a {age}-year-old {sex} who sustained an "
-          "industrial injury on {doi}[ while {mechanism}|]."),
-         "{Pt} is a {age}-year-old {sex} with a date of injury of {doi}."),
-        ("[The diagnoses include|Current diagnoses include] {dx}.", ""),
-        ("[Treatment to date has included|Prior treatment has consisted of] {history}.", ""),
+        (("[Per|According to|Based on] {records}, {pt} [reported|had|continued to report] "
+          "[continued |ongoing |persistent |]{complaint}[ rated {pain}/10|||]."),
+         ("{Pt} [sustained a work-related injury|was injured at work] on {doi}[ while "
+          "{mechanism}|] and [is being treated for|has a diagnosis of] {dx}."),
+         ("{Pt} [is being treated for|has ongoing symptoms of] {dx}[ after a work injury on "
+          "{doi}| following the injury of {doi}| related to the {doi} injury|]."),
+         "[The patient's|The] [symptoms|complaints] [included|consisted of] {complaint}."),
+        (("[The physical examination [noted|documented]|A recent physical exam showed|"
+          "Objective findings included] {exam}."), "", "", "",
+         ("[Prior treatment has included|{Pt} has previously been treated with|Previous "
+          "treatments were|Care to date has included] {history}.")),
+    ), request=(
+        ("The [physician|provider] [requested|is requesting] {t}[ at this time|].",
+         "[A request was made|The provider submitted a request] for {t}[ on {visit_date}|].",
+         "The treatment plan was to [continue with|begin|proceed with] {t}.", ""),
+    ), prior=(
+        ("[According to|Based on|Per] {records}, {pt} {prior_use}.",
+         "{Pt} {prior_use}[ prior to this request|].", "It was noted that {pt} {prior_use}."),
+    ), course=(
+        (("[The|{Pt}'s] current [medication regimen|medications] [included|consisted of] "
+          "{meds}."),
+         ("[An|A prior] [MRI|imaging study|x-ray] [was obtained|was performed] [previously|"
+          "in the past][; the results were [not provided|not discussed]|]."),
+         "[Regarding work status,|As to work status,] {pt} {work}."),
     )),
     _s("recap", 1, any=(
         (("{Pt}, a {age}-year-old {occupation}, has [filed a claim for|alleged] an industrial "
-          "injury of {doi}[, reportedly sustained while {mechanism}|]."),),
-        (("On the {visit_date} office visit at issue, {pt} reported {complaint}[, rated "
-          "{pain}/10|][, and it was noted that {pt} {work}|]."),
-         ("The attending provider's {visit_date} progress note described {complaint}[ "
-          "despite earlier {history}|].")),
+          "injury of {doi}[, reportedly sustained while {mechanism}|]."),
+         ("On the {visit_date} office visit at issue, {pt} reported {complaint}[, rated "
+          "{pain}/10|][, and it was noted that {pt} {work}|].")),
+        (("The attending provider's {visit_date} progress note described {complaint}[ "
+          "despite earlier {history}|]."), ""),
+    ), request=(
+        (("The attending provider [sought|went on to seek] authorization for {t} on that "
+          "date[, it was stated|]."),
+         "{T} was, it was reported, [sought|requested] on or around {visit_date}."),
+    ), prior=(
+        ("{Pt}, it was acknowledged, {prior_use}.",
+         "It was stated that {pt} {prior_use}."),
+    ), course=(
+        (("{Pt} was, it was further noted, [using|given] {meds} as of that date."),
+         "It was not clearly stated whether {pt} was working or not.",
+         "{Pt}'s [work status|work and functional status] was not clearly reported."),
     )),
     _s("recap", 2, any=(
         ("{Pt} is a {age}-year-old {sex} who was injured on {doi}[ while {mechanism}|].",
+         "{Pt} has {complaint} [after a work injury on|since the injury of|from an injury on] {doi}.",
          "This {age}-year-old {occupation} was injured at work on {doi}."),
         ("[Diagnoses are|The diagnoses are] {dx}.", ""),
-        ("[Treatment has included|Treatments have included] {history}.", ""),
+        ("[Treatment has been|Care to date has been] {history}.", ""),
+    ), request=(
+        ("{Prov} wants to add {t}.", "{Prov} has asked for {t}."),
+    ), prior=(
+        ("{Pt} {prior_use}.",),
+    ), course=(
+        ("Pain is rated {pain}/10.", "{Pt} takes {meds}.", "{Pt} {work}."),
     )),
     _s("recap", 3, any=(
-        (("[The clinical information indicated|Per the most recent evaluation dated "
-          "{visit_date},] {pt} [presented with|complained of] {complaint}[ rated {pain}/10|]."),),
-        (("[The physical examination revealed|On examination there was] {exam}."), ""),
-        ("[The treatment plan was to request|The provider requested] authorization for {t}.",
-         ""),
+        ("{Pt} [has|had] [a history of|ongoing] {complaint}[ since a work injury on {doi}|].",
+         ("The [records|notes] [indicate|show] that {pt} [has|had] {complaint}[ related to "
+          "{dx}|]."),
+         "In [the|this] case, {pt} [is being seen for|was evaluated for] {dx}."),
+        ("[Examination findings|The exam] [included|showed] {exam}.", "", ""),
+    ), request=(
+        ("[A|This] [request|referral] [is|has been submitted] for {t}.",
+         "The [physician|treating provider] [recommended|ordered] {t}.", ""),
+    ), prior=(
+        ("[The records indicate|It is noted|The notes indicate] that {pt} {prior_use}.",
+         "{Pt} {prior_use}, [as documented|as noted by the provider]."),
+    ), course=(
+        ("[Medications|The medications] [listed|noted] [were|included] {meds}.",
+         "{Pt} had been approved for earlier care of this condition.",
+         "It was [noted|reported] that {pt} {work}."),
     )),
     _s("recap", 4, any=(
         (("The attending provider's [handwritten |]{visit_date} note [described|recounted] "
@@ -109,45 +195,138 @@ STYLES: tuple[Style, ...] = (
           "comprised] {history}[, it was reported|]."), ""),
         (("[An examination on that date was notable for|Examination on that date was "
           "notable for] {exam}."), ""),
+    ), request=(
+        ("The request for {t}, it was stated, was made on {visit_date}.",),
+    ), prior=(
+        ("The applicant {prior_use}, it was reported.",
+         "The attending provider noted that {pt} {prior_use}."),
+    ), course=(
+        ("{Pt} was, as of that date, using {meds}.",
+         "Pain complaints of {pain}/10 were reported on that date."),
     )),
     _s("recap", 5, any=(
         (("[In the case of this worker|Regarding this case], {pt} [has|reports] {complaint} "
           "[since a {doi} injury|after a work injury on {doi}]."),),
-        ("The {visit_date} exam [shows|documented] {exam}.", ""),
+        ("The {visit_date} exam [shows|revealed] {exam}.", ""),
         ("{Pt} {work}.", ""),
+    ), request=(
+        ("{T} was requested on {visit_date}.", "The request at issue is for {t}."),
+    ), prior=(
+        ("The documentation says {pt} {prior_use}.",),
+    ), course=(
+        ("Medications are {meds}.", "The diagnoses listed are {dx}."),
     )),
-    # ============================= guideline passage (filler) ============================
+    # ============================= guideline passage =====================================
+    # Each criterion ground is restated whatever the item's reasons, as reviewers restate the
+    # guideline's whole position: only the findings tell the reasons apart.
     _s("guideline", 0, any=(
-        (("{Src} [recommend|support] {supports}."),
-         "[According to|Per] {src}, there is support for {supports}."),
+        ("{Src} [recommend|support] {supports}.",
+         "[According to|According to|Per] {src}, {supports} [is|are] recommended.",
+         "{Src} [state|indicate] {supports} [is|are] recommended[ as an option|].",
+         "[As per|Per] {src}, {supports} may be [recommended|considered]."),
+    ), indication=(
+        ("{Src} recommend {t} [in patients with|when there is|where there is] {need}.",
+         ("[According to|Based on|Per] {src}, {t} is [recommended|appropriate] [in patients with|for] "
+          "{need}."),
+         "{T} [is|may be] [recommended|considered] [in patients with|when there is] {need}."),
+    ), quantity=(
+        ("{Src} recommend {allowed}[ for {t}|].",
+         ("[According to|Based on|Per] {src}, the recommended [amount|duration|frequency] [is|would "
+          "be] {allowed}."),
+         "{Src} [state|specify that] {t} [is recommended for|should be limited to] {allowed}."),
+    ), fi=(
+        (("[Continued|Ongoing|Further|Additional] {t} [is|should be] [contingent upon|based "
+          "on] [objective functional improvement|evident improvement in pain and function|"
+          "a clear response] [from|with] {fi_prior}."),
+         ("{Src} recommend [continued|further|additional] {t} [only |]when there is "
+          "[documented|objective] [functional improvement|improvement in function and pain]"
+          "[ with prior treatment|].")),
+    ), extra=(
+        (("Treatment should be [individualized|tailored] to the [patient's|individual] "
+          "[clinical presentation|condition] and [re-evaluated|reassessed] {review}."),
+         ("{Src} [also |]indicate {t} [works best|is most effective|should be used] "
+          "[alongside|together with|in conjunction with] {adjunct}."),
+         ("[The|A] treating physician's plan [should|is expected to] [include|incorporate] "
+          "{adjunct}[ and clear goals|].")),
     ), caveat=(
-        ("The guidelines do not support {t} in the absence of {need}.",),
+        ("{T} is not [recommended|supported] [in the absence of|without] {need}.",
+         "{T} should not be [used|continued|started] [without|in the absence of] {need}."),
     ), unaddressed=(
-        (("The CA MTUS does not address {t}, so the Official Disability Guidelines were "
-         "consulted."),),
+        (("The CA MTUS does not address {t}[; therefore,|, and] the Official Disability "
+          "Guidelines were [consulted|referenced]."),
+         "The California MTUS and ACOEM Guidelines do not [specifically |]address this request."),
     )),
     _s("guideline", 1, any=(
         (("As noted in {src}, the guidelines [endorse|favor] {supports}."),
          "{Src}, it is noted, [espouse|endorse] {supports}."),
+    ), indication=(
+        (("As noted in {src}, {t} [is reserved for|is indicated in] {need}."),
+         "{Src} [take the position|acknowledge] that {t} is [appropriate|indicated] in {need}."),
+    ), quantity=(
+        ("[As noted in|Per] {src}, the guideline position is {allowed}.",
+         "{Src} [set|establish] a [guideline|treatment] parameter of {allowed}."),
+    ), fi=(
+        (("{Src} [stipulate|take the position] that continuation of {t} should be predicated "
+          "on [demonstrable|documented] functional improvement."),
+         ("Demonstration of functional improvement is, per {src}, necessary at various "
+          "milestones in the treatment program.")),
+    ), extra=(
+        (("{Src}, it is further noted, emphasize the importance of tailoring {t} to the "
+          "specific needs of the injured worker."),
+         ("{Src} also note that passive modalities should be employed alongside active "
+          "therapy and self-directed home exercise.")),
     ), caveat=(
         ("{Src} [further note|also note] that {t} is not [recommended|indicated] absent {need}.",),
     ), unaddressed=(
         ("The MTUS does not address the topic of {t}, so the ODG position was adopted.",),
     )),
     _s("guideline", 2, any=(
-        ("{Src} [allow for|indicate] {supports}.",
-         "Per {src}, guidelines allow {supports}."),
+        ("{Src} [recommend|indicate] {supports}.",
+         "Per {src}, guidelines recommend {supports}."),
+    ), indication=(
+        ("[This request requires|{Src} require] {need}.", "{T} needs {need}."),
+    ), quantity=(
+        ("{Src} [recommend|advise] {allowed}.", "Guidelines recommend {allowed}."),
+    ), fi=(
+        ("More {t} depends on [objective|documented] gains from {fi_prior}.",
+         "{Src} want objective gains in function before more {t}."),
+    ), extra=(
+        ("{T} may help if [combined with|paired with] {adjunct}.",
+         "Care should focus on [function|a return to usual activity|the return of function].",
+         "Progress should be checked {review}."),
     ), caveat=(
         ("{T} is not indicated without {need}.",),
     ), unaddressed=(
         ("The MTUS does not cover {t}.",),
     )),
     _s("guideline", 3, any=(
-        (("[With regard to|Regarding] the request for {t}, {src} [recommend|support] "
-          "{supports}."),
-         "{Src} [state|indicate] that there is support for {supports}."),
+        (("[With regard to|Regarding|In regard to] {t}, {src} [recommend|state that they "
+          "recommend] {supports}."),
+         "{Src} [state|indicate] {supports} [is|are] recommended[ for some patients|]."),
+    ), indication=(
+        (("[Criteria for the use of {t} include|Criteria for {t} include|Indications for {t} "
+          "include] {need}[ and {need2}|]."),
+         "{Src} [further |]recommend {t} [only |]in patients [with|who have] {need}."),
+    ), quantity=(
+        ("{Src} [allow for|support] {allowed}.",
+         "The recommended [course|duration|amount] of {t} is {allowed}.",
+         "{Src} state that {t} is recommended for {allowed}."),
+    ), fi=(
+        (("[Functional improvement|Objective functional improvement] [is defined as|means] "
+          "[a clinically meaningful gain in daily activities or fewer work restrictions|"
+          "measurable gains in function with less reliance on medical care]."),
+         ("Continuation of {t} is recommended [only |]with [quantified|documented] evidence "
+          "of pain relief and increased function[ from prior treatment|].")),
+    ), extra=(
+        (("{Src} indicate that {t} may be [appropriate|helpful] [if|when] [combined with|"
+          "paired with|used alongside] {adjunct}."),
+         ("Per {src}, [clinical|objective] findings should be [well|clearly|carefully] "
+          "documented [prior to|before] [proceeding with|considering|ordering] [further "
+          "treatment|additional care|{t}]."),
+         ("[Progress with|Any benefit from] {t} [is to|must] be [monitored|reassessed|"
+          "documented] {review}.")),
     ), caveat=(
-        ("{Src} further state that {t} is not indicated unless there is {need}.",),
+        ("{Src} further state that {t} is not [indicated|recommended] unless there is {need}.",),
     ), unaddressed=(
         ("The MTUS and ACOEM guidelines do not [specifically |]address this request.",),
     )),
@@ -155,13 +334,36 @@ STYLES: tuple[Style, ...] = (
         (("The request in question [must be|was] weighed against {src}, which [endorse|"
           "favor] {supports}."),
          "{Src} [take the position|suggest] that {supports} [is|are] the appropriate course."),
+    ), indication=(
+        ("{Src} reserve {t} for {need}.",
+         "The position of {src} is that {t} is best reserved for {need}."),
+    ), quantity=(
+        (("{Src} [endorse|support] {allowed}[ in the treatment of the issues present "
+          "here|]."),),
+    ), fi=(
+        (("{Src} [note|stipulate] that [ongoing|continued] {t} should be predicated on "
+          "evidence of functional benefit with the same."),
+         ("Per {src}, the continued usage of {t} hinges on the demonstration of a "
+          "favorable response to earlier treatment.")),
+    ), extra=(
+        (("The guidelines, moreover, take the position that the attending provider should "
+          "incorporate some discussion of efficacy into the treatment plan."),),
     ), caveat=(
         ("[Conversely|By the same token], {t} is not endorsed in the absence of {need}.",),
     ), unaddressed=(
         ("As the MTUS is silent on {t}, the Official Disability Guidelines were invoked.",),
     )),
     _s("guideline", 5, any=(
-        ("Guidelines support {supports}.", "{Src} [allow|endorse] {supports}."),
+        ("Guidelines recommend {supports}.", "{Src} [advise|endorse] {supports}."),
+    ), indication=(
+        ("{T} is used for {need}.", "{Src} say {t} is needed only for {need}."),
+    ), quantity=(
+        ("[Guidelines|{Src}] limit {t} to {allowed}.", "The guideline amount is {allowed}."),
+    ), fi=(
+        ("{Src} ask for [proof|evidence] of improved function before {t} continues.",),
+    ), extra=(
+        ("The plan should include {adjunct}[ and a return to activity|].",
+         "[Results|The response] should be [reviewed|reassessed] {review}."),
     ), caveat=(
         ("Without {need}, guidelines do not support {t}.",),
     ), unaddressed=(
@@ -169,35 +371,67 @@ STYLES: tuple[Style, ...] = (
     )),
     # ============================== no_indication ========================================
     _s("no_indication", 0, fail=(
-        (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there is|"
-          "in the presence of] {need}."), ""),
-        (("[However, there is a lack of documentation of|However, there is no documentation "
-          "of|In this case, there was no clear evidence of] {missing}."),
-         ("[However,|In this case,] {records} [does not establish|fails to document] "
-          "{missing}.")),
-        (("[?There is a lack of rationale provided by {prov} as to the need for {t} at this "
-          "time.]"), "[?The clinical indication for {t} has not been established.]"),
+        (("However, there [is|was] [a lack of documentation of|no documentation of|no clear "
+          "evidence of|a lack of evidence of] {missing}."),
+         ("[However,|In this case,] {records} [does not establish|fails to document|did not "
+          "demonstrate] {missing}."),
+         ("However, there was a lack of [objective |]findings [on physical examination|in "
+          "the records] to [warrant|support] the requested {t}, such as {missing}."),
+         "Documentation of {missing} was not provided[ to support the requested {kind}| for review|].",
+         "There [is|was] no indication of {missing}[ to warrant the request|].",
+         ("There [is|was] [a lack of documentation regarding|no indication the patient had] "
+          "{missing}."),
+         ("{Pt} [was noted to have improved|reported improvement] with [prior |]{history}, and "
+          "[there is no indication that|it is unclear why] {t} [is needed|would change the "
+          "plan] at this time."),
+         ("[The medical necessity of|Medical necessity for] {t} [is|was] not [supported|"
+          "established], as there [is|was] no documentation [of|regarding] {missing}.")),
+        ("[?{Prov} did not explain why {t} is needed at this point.]",
+         "[?Medical necessity for {t} has not been established.]",
+         ("[?The need for {t} prior to [completion of conservative care|further "
+          "conservative care] was not explained.]"),
+         "[?The rationale for [requesting|proceeding with] {t} was not [provided|explained].]",
+         "[?No explanation was given as to why {t} is needed [now|at this time].]",
+         "[?Without this, the requested {kind} would not be [supported|warranted].]"),
+    ), brief=(
+        (("There was [also |]no documentation of {missing} [to warrant|to support] the "
+          "requested {t}."), "Evidence of {missing} was not provided.",
+         "There is a lack of documentation of {missing}.",
+         "There was [also |]a lack of documentation regarding {missing}.",
+         "No {missing} [was|were] documented[ at that time|]."),
     ), met=(
-        (("[Per|According to] {records}, {pt} [has|was noted to have] {found}, which meets "
+        (("[According to|Based on|Per] {records}, {pt} [has|was noted to have] {found}, which meets "
           "that criterion."),),
     )),
     _s("no_indication", 3, fail=(
-        (("[The guideline criteria for {t} include|Criteria for the use of {t} include] {need}"
-         "[ and {need2}|]."),),
-        (("[Per|Within] {records}, {pt} [presented with|was noted to have] {exam_brief}; "
+        (("[Per|Within] {records}, {pt} [had|was noted to have] {exam_brief}; "
           "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
-         "There was no indication of {missing} [noted on examination|in the clinical notes]."),
-        ("[?There is also no documentation of {missing2}.]",),
+         ("There was no [evidence|indication] of {missing} [noted on physical examination|in "
+          "the documentation provided|in the records]."),
+         ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
+          "to [warrant|support] the request."),
+         "There is a lack of [documented |objective |]evidence of {missing}.",
+         "There was no indication the patient had {missing}[ on examination|]."),
+        ("[?There is also no documentation of {missing2}.]", "[?{Missing2} was not [noted|shown] either.]",
+         "[?The records also do not [show|describe] {missing2}.]"),
+    ), brief=(
+        ("The physical examination did not document {missing}.",
+         "No evidence of {missing} was provided prior to the request."),
     ), met=(
         ("The documentation does establish {found}.",),
     )),
     _s("no_indication", 1, fail=(
-        (("As noted in {src}, {t} [is reserved for|is indicated in] {need}."), ""),
         (("Here, however, {records} made no mention of {missing}."),
          ("Here, however, {prov} did not clearly describe {missing}[ on the {visit_date} "
-          "office visit at issue|].")),
+          "office visit at issue|]."),
+         ("The attending provider's documentation, however, did not establish the presence "
+          "of {missing}.")),
         (("[The request, thus, was at odds with|The request was, thus, not in accordance "
           "with] the [guideline|MTUS] criteria for {t}."), ""),
+    ), brief=(
+        (("The attending provider, moreover, made no mention of {missing} on the date in "
+          "question."),
+         "There was, moreover, no mention of {missing} here."),
     ), met=(
         ("It was acknowledged that {records} did describe {found}.",),
     )),
@@ -205,61 +439,96 @@ STYLES: tuple[Style, ...] = (
         (("The attending provider's {visit_date} note [described|documented] {exam_brief} "
           "but made no mention of {missing}."),
          "{Records} [described|documented] {exam_brief} but did not document {missing}."),
-        (("This was significant as {src} reserve {t} for {need}."), ""),
-        ("[?It was not clearly stated why {t} was being sought in the face of these findings.]",),
+        ("[?It was not clearly stated why {t} was being sought in the face of these findings.]",
+         "[?The attending provider did not furnish a clear rationale for {t} here.]"),
+    ), brief=(
+        ("It was not, however, stated that {pt} had {missing}.",),
     ), met=(
         ("[Admittedly|To be fair], {records} did, in fact, describe {found}.",),
     )),
     _s("no_indication", 2, fail=(
-        (("[This request requires|{Src} require] {need}."), ""),
-        (("[Within the records provided|In this case], there is no [indication|evidence] of "
+        (("[Within the notes provided|In this case], there is no [indication|evidence] of "
           "{missing}."),
-         "The records do not show {missing}."),
-        ("[?Guidelines have not been met.]",),
+         "The documentation does not show {missing}.",
+         "{Records} did not describe {missing}."),
+        ("[?Guidelines have not been met.]", "[?The criteria for {t} are not met.]"),
+    ), brief=(
+        ("There is no {missing} on record.", "The documentation does not mention {missing}."),
     ), met=(
-        ("The records do show {found}.",),
+        ("The documentation does show {found}.",),
     )),
     _s("no_indication", 5, fail=(
-        ("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
-        ("The records contain no [mention|documentation] of {missing}.",
-         "No documentation of {missing} is found in the records."),
+        H("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
+        ("{Records} contained no [mention|documentation] of {missing}.",
+         "No documentation of {missing} was provided for review.",
+         "Nothing in the documentation shows {missing}."),
         (("[Without this, the guideline criteria are not met|Without it, guidelines are not "
          "satisfied]."), ""),
+    ), brief=(
+        ("There were no findings of {missing}.",),
     ), met=(
         ("{Pt} does have {found}.",),
     )),
     # ========================= no_functional_improvement =================================
     _s("no_functional_improvement", 0, fail=(
-        (("[Continued|Ongoing|Further] {t} [is|should be] [contingent upon|dependent on] "
-          "documented objective functional improvement [from|with] {fi_prior}."), ""),
         (("[However, there is no documentation of|However, there is a lack of documentation "
-          "of] [quantified|measurable] [objective functional improvement|pain relief and "
-          "increased function][, such as improvement in {measure},|] [with|from] "
-          "{fi_prior}."),
+          "of|There was a lack of documentation of] [quantified|clear|objective] [objective "
+          "functional improvement|pain relief and increased function|improvement in pain and "
+          "function][, such as improvement in {measure},|] [with|from] {fi_prior}."),
          ("There is no indication that {t} is improving {pt_poss} function[ or pain]"
-          "§fi_indication_wording§.")),
+          "§fi_indication_wording§."),
+         ("However, the documentation does not quantify any reduction in pain or gain in "
+          "function from earlier use that would justify continuing it."),
+         ("Evidence of objective functional improvement with {fi_prior} was not provided to "
+          "support the requested {t}."),
+         ("No [objective |measurable |]functional improvement [with|from] {fi_prior} was "
+          "[documented|noted|shown][ to support the requested {kind}| to warrant additional "
+          "treatment|]."),
+         ("There was no indication the patient had [objective functional improvement|improved "
+          "function|a meaningful response] [with|from] {fi_prior}."),
+         ("There is a lack of documentation regarding {course_done} and [any|the] "
+          "[functional response|objective benefit][ to date|].")),
+    ), brief=(
+        (("There was a lack of documentation of {course_done} or of any objective "
+          "functional gain[ to date|]."),
+         ("There was no documentation of objective functional improvement with "
+          "{fi_prior}."),
+         ("The response to {fi_prior}, in terms of pain relief and function, was not "
+          "documented.")),
     ), met=(
         (("Objective functional improvement [with|from] {fi_prior} is documented: "
           "{gain}."),),
     )),
     _s("no_functional_improvement", 3, fail=(
-        (("[The guidelines|{Src}] define functional improvement as [a clinically significant "
-          "improvement in activities of daily living or a reduction in work restrictions|"
-          "measurable gains in function with reduced dependence on medical care]."),),
-        (("[Per|According to] {records}, {pt} has [completed|undergone|been using] "
+        (("[According to|Based on|Per] {records}, {pt} has [completed|undergone|been using] "
           "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
-          "in {measure}|numerical pain relief or increased function]."),),
+          "in {measure}|numerical pain relief or increased function]."),
+         ("The benefit of {fi_prior} was not documented[ in terms of {measure}|], and "
+          "continued treatment would not be [warranted|supported] without it."),
+         ("There is no clarification as to {course_done} or the [benefit|response] "
+          "obtained[ so far|]."),
+         ("{Pt} [has had|had] {fi_prior} without [documented|objective] [improvement in "
+          "function|functional benefit][ or a decrease in medication use|].")),
+    ), brief=(
+        ("The benefit derived from {fi_prior} was not documented.",
+         "There was no evidence of improvement in {measure} with {fi_prior}."),
     ), met=(
-        ("{Records} document {gain} with {fi_prior}, which meets that definition.",),
+        ("{Records} documented {gain} with {fi_prior}, which meets that definition.",),
     )),
     _s("no_functional_improvement", 1, fail=(
-        (("{Pt} had, it was acknowledged, already received {fi_prior} [over the course of "
-          "the claim|through the date of the request]."),),
+        H(("{Pt} had, it was acknowledged, already received {fi_prior} [over the course of "
+           "the claim|through the date of the request]."), ""),
         (("Here, however, the attending provider [failed to outline|did not outline] any "
           "[meaningful|material] [improvement in function|functional improvement] achieved "
           "as a result of the same."),
          ("There was, moreover, no indication that {fi_prior} had improved {pt_poss} "
-          "function[ or reduced pain]§fi_indication_wording§.")),
+          "function[ or reduced pain]§fi_indication_wording§."),
+         ("The attending provider did not, however, identify any improvement in function "
+          "effected as a result of {fi_prior}.")),
+    ), brief=(
+        (("The attending provider did not, it is incidentally noted, describe {course_done} "
+          "or what had been achieved."),
+         "No functional gains effected as a result of {fi_prior} were outlined."),
     ), met=(
         ("{Pt} had, to be fair, reported {gain} with {fi_prior}.",),
     )),
@@ -267,55 +536,84 @@ STYLES: tuple[Style, ...] = (
         (("The fact that {pt} remained [off of work|on total temporary disability|on "
           "restrictions] and continued to report {complaint} as of {visit_date}, despite "
           "{fi_prior}, suggested a lack of functional improvement [as defined in the MTUS|"
-          "with the same]."),),
+          "with the same]."),
+         ("Ongoing complaints of {complaint} as of {visit_date}, despite {fi_prior}, "
+          "suggested that the treatment had not generated meaningful gains.")),
         (("[Continuing|Ongoing usage of] {t} in the face of this lack of documented benefit "
           "was, thus, not in keeping with the guidelines."), ""),
+    ), brief=(
+        ("The applicant's work status and functional gains with {fi_prior} were not outlined.",
+         "Functional improvement with {fi_prior} was not established."),
     ), met=(
         ("It was acknowledged that {fi_prior} had generated {gain}.",),
     )),
     _s("no_functional_improvement", 2, fail=(
-        ("{Pt} has [had|completed|been on] {fi_prior}.",),
-        (("There is no [documented|objective] [improvement|benefit] in {measure}."),
-         "The records do not show objective functional improvement from this."),
-        ("[?Without documented improvement, more of the same is not warranted.]",),
+        H("{Pt} has [had|completed|been on] {fi_prior}.", ""),
+        (("There is no [evidence of|objective] [improvement|benefit] in {measure}."),
+         "There is no evidence of objective functional improvement from this.",
+         "It is not clear how much this has helped {pt}."),
+        ("[?Without evidence of improvement, more of the same is not warranted.]",),
+    ), brief=(
+        ("The documentation does not give {course_done} or say whether it helped.",
+         "There is no evidence of a gain in function from {fi_prior}."),
     ), met=(
         ("{Pt} has had {gain} with {fi_prior}.",),
     )),
     _s("no_functional_improvement", 5, fail=(
-        (("[It is noted|The records note] that {pt} has [undergone|used] {fi_prior} "
+        (("[It is noted|The documentation indicates] that {pt} has [undergone|used] {fi_prior} "
           "[without documented benefit|with no documented objective improvement]."),
          ("There is no indication that {fi_prior} has improved function[ or reduced pain]"
           "§fi_indication_wording§.")),
         (("Pain levels [are unchanged|have not improved] and there is no measurable gain in "
          "{measure}."), ""),
+    ), brief=(
+        ("Benefit from {fi_prior} is not shown.",),
     ), met=(
-        ("[It is noted|The records note] that {fi_prior} has helped, with {gain}.",),
+        ("[It is noted|The documentation indicates] that {fi_prior} has helped, with {gain}.",),
     )),
     # ========================= exceeds_guideline_quantity ================================
     _s("exceeds_guideline_quantity", 0, fail=(
-        ("[The guidelines|{Src}] [recommend|support] {allowed}[ for {t}|].", ""),
         (("The request for {requested}{excess_clause} [exceeds|is in excess of] [the "
-          "guideline recommendation|the recommended guidelines]{nomod}."),),
+          "guideline recommendation|the recommended guidelines]{nomod}."),
+         ("[Additionally, the|The] requested {requested}{excess_clause} would exceed the "
+          "recommended [number of visits|amount|duration]{nomod}."),
+         ("The [requested quantity|requested duration|amount requested], {requested}"
+          "{excess_clause}, [exceeds|is in excess of] [what the guidelines recommend|the "
+          "guideline recommendation]."),
+         "The request for {requested}{excess_clause} is excessive[ per the guidelines|].",
+         ("The request for {requested}{excess_clause} would not be supported, as it exceeds "
+          "[the guideline recommendation|{allowed}].")),
+    ), brief=(
+        ("The request for {requested} exceeds the recommended guidelines.",
+         "The requested {requested} would exceed the guideline recommendation."),
     ), met=(
         (("The [quantity|number] requested, {requested}, is within the guideline "
           "recommendation of {allowed}§within_quantity§."),),
     )),
     _s("exceeds_guideline_quantity", 3, fail=(
         (("The request for {requested}{excess_clause} exceeds [the recommended guidelines|"
-          "guideline recommendations]."),),
-        ("The guidelines [recommend|allow for] {allowed}.",),
-        (("[?There are no exceptional factors documented to support treatment beyond this "
+          "guideline recommendations]."),
+         ("The requested {requested}{excess_clause} is in excess of the guideline "
+          "recommendation of {allowed}."),
+         ("[Moreover,|Also,] {requested}{excess_clause} [would be|is] more than the "
+          "[guideline maximum|recommended limit] of {allowed}.")),
+        (("[?There are no extenuating factors documented to warrant treatment beyond this "
           "recommendation.]"),),
+    ), brief=(
+        ("The request for {requested} is in excess of {allowed}.",),
     ), met=(
         (("The request for {requested} does not exceed the guideline allowance of {allowed}"
           "§within_quantity§."),),
     )),
     _s("exceeds_guideline_quantity", 1, fail=(
-        ("[As noted in|Per] {src}, the guideline position is {allowed}.", ""),
         (("The request for {requested}{excess_clause}, thus, represented treatment in "
           "excess of [the MTUS parameters|guideline parameters|that allowance]."),
          ("Here, however, the request for {requested}{excess_clause} went beyond what the "
-          "[guidelines support|MTUS supports], namely {allowed}.")),
+          "[guidelines support|MTUS supports], namely {allowed}."),
+         ("The {requested} at issue{excess_clause}, in and of itself, represented treatment "
+          "in excess of the guideline position.")),
+    ), brief=(
+        ("The {requested} sought, it is incidentally noted, ran counter to {allowed}.",),
     ), met=(
         (("The {requested} sought was, it was acknowledged, in keeping with {allowed}"
          "§within_quantity§."),),
@@ -326,20 +624,27 @@ STYLES: tuple[Style, ...] = (
           "of] what {src} support, namely {allowed}."),),
         (("[?The attending provider did not outline any extenuating circumstances which would "
          "support such a departure.]"),),
+    ), brief=(
+        ("The {requested} sought, moreover, went beyond {allowed}.",),
     ), met=(
         ("The amount sought, {requested}, did not exceed {allowed}§within_quantity§.",),
     )),
     _s("exceeds_guideline_quantity", 2, fail=(
-        ("{Src} [allow|recommend] {allowed}.", ""),
         (("This request is for {requested}{excess_clause}, which [exceeds|is more than] "
-          "[that|the guideline amount|guidelines]."),),
+          "[that|the guideline amount|guidelines]."),
+         "{Requested}{excess_clause} is more than guidelines recommend."),
+    ), brief=(
+        ("The {requested} asked for is more than recommended.",),
     ), met=(
         ("The amount requested, {requested}, is within guidelines§within_quantity§.",),
     )),
     _s("exceeds_guideline_quantity", 5, fail=(
         (("[Guidelines|{Src}] limit {t} to {allowed}, and the request for {requested}"
-          "{excess_clause} [exceeds this|goes beyond this]."),),
+          "{excess_clause} [exceeds this|goes beyond this]."),
+         "The {requested} requested{excess_clause} goes past the guideline limit."),
         ("[?No reason to exceed guidelines is given.]",),
+    ), brief=(
+        ("The amount asked for, {requested}, is over the limit.",),
     ), met=(
         ("The amount requested ({requested}) is consistent with guidelines§within_quantity§.",),
     )),
@@ -374,9 +679,13 @@ STYLES: tuple[Style, ...] = (
     # ================================== other ============================================
     _s("other", 0,
        surgery_denied=(
-           (("As the requested surgical [procedure|intervention] is not supported, the "
-             "[associated|ancillary] [service|request] is [also not supported|likewise not "
-             "supported]."),),),
+           (("[As|Since] the [requested|associated|primary] surgical intervention "
+             "is not [medically necessary|supported], the [requested |associated |]"
+             "[ancillary|associated|perioperative] [service|request] is [also|likewise] not "
+             "[medically necessary|supported]."),
+            ("The [ancillary|associated] [service|request] would not be needed, as the "
+             "surgical intervention [itself |]has not been [found medically "
+             "necessary|supported].")),),
        unspecified=(
            (("The request [does not specify|failed to specify] [the quantity|the number of "
              "sessions|the frequency and duration] requested, and [an open-ended request "
@@ -464,7 +773,7 @@ STYLES: tuple[Style, ...] = (
        unspecified=(
            ("No quantity or duration is given with the request.",),),
        duplicate=(
-           (("The records show this was already authorized on {ur_date}, so the request is "
+           (("The documentation shows this was already authorized on {ur_date}, so the request is "
             "[duplicative|redundant]."),),),
        retro_records=(
            ("Records from {dos}, the date of service, are not available.",),),
@@ -474,41 +783,53 @@ STYLES: tuple[Style, ...] = (
     # ================================ overturned =========================================
     _s("overturned", 0,
        indication=(
-           (("[{Src}|The guidelines] [recommend|support] {t} [for patients with|when there "
-             "is] {need}."), ""),
-           (("[In this case|Per the submitted documentation], {pt} [has|presented with] "
-             "{found}§criterion_met§."),),
-           ("[?The guideline criteria have been met.]",),),
+           (("[In this case|Per the submitted documentation|Based on the documentation "
+             "provided], {pt} [has|presented with|was noted to have] {found}§criterion_met§."),
+            ("The [records|documentation] [describe|show|note] {found}, which [supports|"
+             "justifies] the [request|use of {t}]§criterion_met§."),
+            ("{Pt} [meets the criteria for|qualifies for] {t}, [with|given] {found} [noted "
+             "on examination|in the records]§criterion_met§.")),
+           ("[?The guideline criteria have been met.]",
+            "[?This is consistent with the guideline recommendations.]",
+            "[?{T} is [therefore |]reasonable at this time.]"),),
        fi=(
-           (("[{Src}|The guidelines] [recommend|support] continued {t} when there is "
-             "documented objective functional improvement."),),
-           (("[According to|Per] {records}, {pt} has had {gain} with "
-             "{fi_prior}§criterion_met§."),),),
+           (("[According to|Based on|Per] {records}, {pt} has had {gain} with "
+             "{fi_prior}§criterion_met§."),
+            ("There [is|has been] [quantifiable|objective|documented] [improvement|functional "
+             "improvement] with {fi_prior}, including {gain}§criterion_met§."),
+            ("{Records} [showed|documented] {gain} [after|with] {fi_prior}, [which represents|"
+             "amounting to] objective functional improvement§criterion_met§.")),),
        quantity=(
            (("The request for {requested} [is within|does not exceed] the guideline "
-             "recommendation of {allowed}§within_quantity§."),),),
+             "recommendation of {allowed}§within_quantity§."),
+            ("[As such,|In addition,] the {requested} requested [is consistent with|falls "
+             "within] the guideline recommendations§within_quantity§.")),),
        surgery=(
-           (("The [concurrent|associated] surgical request is supported, and this service is "
-             "[a standard part of|appropriate as part of] [perioperative|postoperative] "
-             "care."),),),
+           (("The [associated|requested] surgical intervention is [supported|"
+             "appropriate], and this [ancillary |]service is [a standard part of|appropriate "
+             "as part of] [perioperative|postoperative] care."),),),
        ),
     _s("overturned", 3,
        indication=(
-           ("[The guideline criteria for {t} include|Criteria for {t} include] {need}.",),
            (("[Per|Within] {records}, {pt} [presented with|was noted to have] "
-             "{found}§criterion_met§."),),
+             "{found}§criterion_met§."),
+            ("There is [clear |]evidence of {found}[ on the latest examination|], which "
+             "[supports|warrants] the request§criterion_met§.")),
            ("[Guidelines have been met|The criteria have been satisfied].", ""),),
        fi=(
-           (("[Per|According to] {records}, {pt} has [completed|undergone] {fi_prior} with "
-             "{gain}§criterion_met§."),),
+           (("[According to|Based on|Per] {records}, {pt} has [completed|undergone] {fi_prior} with "
+             "{gain}§criterion_met§."),
+            ("[Given|With] {gain} [after|from] {fi_prior}, continued {t} is [supported|"
+             "reasonable]§criterion_met§.")),
            ("This constitutes objective functional improvement[ as defined by the guidelines|].",
             ""),),
        quantity=(
            (("The {requested} requested [is within|falls within] the recommended "
             "guidelines§within_quantity§."),),),
        surgery=(
-           (("The concurrent request for surgery has been approved, and the requested "
-             "service is [appropriate|reasonable] in the postoperative setting."),),),
+           (("As the [related|primary] surgical [intervention|procedure] [was|has been] "
+             "[supported|found appropriate], the [requested|ancillary] service is "
+             "[reasonable|warranted] as well."),),),
        ),
     _s("overturned", 1,
        indication=(
@@ -530,8 +851,7 @@ STYLES: tuple[Style, ...] = (
     _s("overturned", 4,
        indication=(
            (("The attending provider's {visit_date} note [described|documented] "
-             "{found}§criterion_met§."),),
-           ("[?This was significant as {src} reserve {t} for {need}.]",),),
+             "{found}§criterion_met§."),),),
        fi=(
            (("The fact that {pt} had achieved {gain} with {fi_prior} suggested that the "
              "treatment had been beneficial§criterion_met§."),),),
@@ -555,24 +875,26 @@ STYLES: tuple[Style, ...] = (
        ),
     _s("overturned", 5,
        indication=(
-           (("[Regarding this case|In this case], the records show {found}"
+           (("[Regarding this case|In this case], the documentation shows {found}"
              "§criterion_met§."),),
            ("[The criteria are met|Criteria are met here].", ""),),
        fi=(
-           (("The records note that {pt} has improved with {fi_prior}, with "
+           (("The documentation indicates that {pt} has improved with {fi_prior}, with "
              "{gain}§criterion_met§."),),),
        quantity=(
-           ("{Requested} is within what guidelines allow§within_quantity§.",),),
+           ("{Requested} is within what guidelines recommend§within_quantity§.",),),
        surgery=(
            ("With the surgery approved, the related service is reasonable.",),),
        ),
     # ========================= closing (upheld filler) ===================================
     _s("closing", 0, any=(
-        (("There are no exceptional factors [noted|documented] to support [treatment outside "
-          "of the recommended guidelines|deviation from the guidelines]."),),
+        (("There [are|were] no [exceptional|extenuating] [factors|circumstances] "
+          "[noted|documented] [to support|that would justify] [treatment outside of the "
+          "recommended guidelines|deviation from the guidelines|an exception]."),),
     )),
     _s("closing", 3, any=(
-        ("No extenuating circumstances were documented to warrant going outside the guidelines.",),
+        (("[No exceptional factors were|Nothing was] [noted|documented] that would [warrant|"
+          "support] [an exception to|treatment beyond] the guidelines."),),
     )),
     _s("closing", 1, any=(
         (("The attending provider did not outline any extenuating circumstances which would "
@@ -582,26 +904,34 @@ STYLES: tuple[Style, ...] = (
         ("No applicant-specific factors were set forth to offset the guideline position.",),
     )),
     _s("closing", 2, any=(
-        ("No exceptional factors are documented.",),
+        ("No exceptional factors are noted.", "There are no exceptional factors to warrant an exception."),
     )),
     _s("closing", 5, any=(
-        ("There are no unusual circumstances that would justify an exception.",),
+        ("There are no unusual factors that would warrant an exception to the guidelines.",),
     )),
     # ================================ conclusion =========================================
     _s("conclusion", 0,
-       neg=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is not "
-              "medically necessary."),
-             "[As such|Therefore], the request is not medically necessary at this time."),),
+       neg=((("[As such|As such|Given the above|Given the above|Therefore|Therefore], the "
+              "request [for {item_ref} |]is not medically necessary."),
+             ("[As such|Therefore], the request [for {item_ref} |]is not "
+              "medically necessary[ at this time||]."),
+             "[Given the above|Therefore], the requested {kind} is not medically necessary."),),
        pos=((("[Therefore|As such|Given the above], the request [for {item_ref} |]is "
               "medically necessary."),),),
        lead_neg=(("The request for {item_ref} is not medically necessary.",),),
        lead_pos=(("The request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 3,
-       neg=((("Medical necessity has not been established, and the request for {item_ref} "
-              "is non-certified§unusual_conclusion§."),
-             "[Based on the above|Based on this], {item_ref} is not medically necessary."),),
-       pos=((("[Based on the above|Based on this], {item_ref} is medically necessary and "
+       neg=((("Medical necessity has not been established; [therefore|as such], the request "
+              "[for {item_ref} |]is not medically necessary."),
+             "[Based on the above|Given this], {item_ref} is not medically necessary.",
+             "[As such|Therefore], {item_ref} is determined to not be medically necessary.",
+             "[As such|Given the above], the requested {kind} is not medically necessary.",
+             ("[Given the above|As such], the medical necessity of [the request|{item_ref}] "
+              "[has not been|is not] established."),
+             ("The request [for {item_ref} |]is [therefore |]not medically "
+              "necessary[ at this time|].")),),
+       pos=((("[Based on the above|Given this], {item_ref} is medically necessary and "
               "appropriate."),
              "Medical necessity has been established for {item_ref}§unusual_conclusion§."),),
        lead_neg=(("The requested {item_ref} is not medically necessary.",),),
@@ -626,7 +956,8 @@ STYLES: tuple[Style, ...] = (
        lead_pos=(("The request for {item_ref} was medically necessary.",),),
        ),
     _s("conclusion", 2,
-       neg=(("This request is not medically necessary.",
+       neg=(("[As such|Given the above], this request is not medically necessary.",
+             "[So|Given this], the request for {item_ref} is not medically necessary.",
              "The request for {item_ref} cannot be certified§unusual_conclusion§."),),
        pos=(("This request is medically necessary.",
              "The request for {item_ref} can be certified§unusual_conclusion§."),),
@@ -634,8 +965,8 @@ STYLES: tuple[Style, ...] = (
        lead_pos=(("This request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 5,
-       neg=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"
-              "is not medically necessary."),
+       neg=((("[Because of this|For the above reasons|As such|For that reason], the request [for "
+              "{item_ref} |]is not medically necessary."),
              ("For the reasons above, {item_ref} cannot be considered medically necessary"
              "§unusual_conclusion§.")),),
        pos=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"

@@ -8,52 +8,130 @@ from dataclasses import dataclass, field
 from imr_ml.corpus.synth.case import Case
 from imr_ml.corpus.synth.catalogue import Treatment
 from imr_ml.corpus.synth.fill import SlotValue, fill
-from imr_ml.corpus.synth.phrasing import FAMILY_VOCAB, Style, styles_of
+from imr_ml.corpus.synth.phrasing import FAMILY_VOCAB, Style, role_of, styles_of
 from imr_ml.corpus.synth.plan import WORDS, Item, lower_first
+from imr_ml.corpus.synth.reword import reworded
 from imr_ml.segment.layouts import CONCLUSION, decision_from
 
-# How a rationale names each guideline source.
-SOURCE_PROSE: dict[str, tuple[str, ...]] = {
-    "MTUS": ("the CA MTUS guidelines", "the MTUS guidelines", "the California MTUS guidelines",
-             "the MTUS Chronic Pain Guidelines"),
-    "ODG": ("the Official Disability Guidelines", "the ODG guidelines"),
-    "ACOEM": ("the ACOEM guidelines", "the ACOEM Practice Guidelines"),
-    "other": ("the cited references",),
-}
+# How a rationale names a guideline, by the words of the cited title (first match wins).
+SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Chronic Pain Medical Treatment 2016", (
+        *("the California MTUS 2016 Chronic Pain Guidelines",) * 5,
+        "the California MTUS 2016 Chronic Pain Treatment Guidelines", "the MTUS 2016 Chronic Pain Guidelines",
+        "the California MTUS 2016 Chronic Pain Treatment Guidelines",
+        "the California MTUS Chronic Pain Guidelines", "the MTUS guidelines",
+        ("the California Medical Treatment Utilization Schedule (MTUS) 2016 Chronic Pain "
+         "Guidelines"))),
+    ("Chronic Pain", ("the California MTUS Chronic Pain Medical Treatment Guidelines",
+                      "the MTUS Chronic Pain Guidelines", "the CA MTUS Guidelines")),
+    ("Acupuncture", ("the California MTUS Acupuncture Guidelines",
+                     "the MTUS Acupuncture Medical Treatment Guidelines")),
+    ("Postsurgical", ("the CA MTUS Postsurgical Treatment Guidelines",
+                      "the MTUS Postsurgical Guidelines")),
+    ("MTUS", ("the MTUS ACOEM Guidelines", "the ACOEM Guidelines", "the ACOEM Guidelines",
+              "the California MTUS/ACOEM Guidelines", "the CA MTUS/ACOEM Guidelines",
+              "the California MTUS and ACOEM Guidelines")),
+    ("ODG", ("the Official Disability Guidelines", "the Official Disability Guidelines",
+             "the ODG")),
+    ("Official Disability", ("the Official Disability Guidelines", "the ODG")),
+    ("ACOEM", ("the ACOEM Guidelines", "the ACOEM Practice Guidelines")),
+    ("", ("the cited references", "the referenced guidelines")),
+)
 GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
                 "better sitting and walking tolerance with less medication use")
-GENERIC_NEED2 = ("a clear treatment plan with measurable goals",
-                 "a treatment plan with measurable goals")
-CONCLUDE_STATED = 0.93  # where the letter states the decision elsewhere
+GENERIC_NEED = "a clear clinical indication"
+GENERIC_NEED2 = ("a clear treatment plan with specific functional goals",
+                 "a treatment plan with functional goals")
+# What guideline passages pair a treatment with, and when they have it reviewed.
+ADJUNCT = ("[an independent|a structured|a supervised] [home exercise|activity] program",
+           "active self-directed exercise", "a graded return to activity",
+           "[a home exercise routine|daily stretching and strengthening]",
+           "education and/or [self-management|self-care]", ("[active therapy|active treatment] "
+           "[and|with] a home program"))
+REVIEW = ("[at regular intervals|periodically|at each visit]", ("after a [defined|short|brief] "
+          "trial"), "[within|after] [two|four|six] weeks")
+# What a claimant is taking, for history sentences (not the item under review).
+MEDS = ("naproxen and omeprazole", "tramadol and a topical cream", "ibuprofen as needed",
+        "hydrocodone, cyclobenzaprine and gabapentin", "over-the-counter analgesics",
+        "meloxicam", "gabapentin and a muscle relaxant", "Norco and naproxen",
+        "acetaminophen and a lidocaine patch")
+MEDICATION_CATEGORIES = ("opioid", "nsaid", "muscle_relaxant", "anticonvulsant", "ppi",
+                         "hypnotic", "topical")
+# How a reviewer names the kind of thing requested ("the requested medication").
+KIND_NOUNS = {"imaging": ("imaging", "study"), "electrodiagnostic": ("testing", "studies"),
+              "physical_medicine": ("therapy", "treatment"), "surgery": ("surgery", "intervention"),
+              "injection": ("injection",), "dme": ("equipment", "device"),
+              **dict.fromkeys(MEDICATION_CATEGORIES, ("medication",))}
+SESSION_UNITS = ("sessions", "visits")
+CONCLUDE_STATED = 0.96  # where the letter states the decision elsewhere
 VERDICT_FIRST = (0.05, 0.3, 0.25)  # per family: how often a rationale opens with its verdict
-PASSAGE_FIRST = (0.9, 0.6, 0.2)  # per family: the guideline passage before the record summary
+PASSAGE_FIRST = (0.9, 0.6, 0.2)  # per family: the guideline passage before the history
 AFFIRM = 0.3
 UNADDRESSED = 0.4  # no MTUS citation: say that the MTUS does not address the request
-CAVEAT = 0.25  # the guideline's restriction ("not indicated without ..."), doubled if overturned
-CLOSING = 0.3  # upheld: "no exceptional factors ..." after the grounds
+# The guideline passage restates each criterion the treatment has with these chances,
+# whatever the item's reasons: reviewers restate the guideline's position as a whole.
+RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.2,
+           "extra": 0.6}
+HISTORY = {"any": 0.5, "course": 0.25, "prior": 0.7, "request": 0.35}
+BURY = 0.45  # a second reason's finding told briefly among the history sentences
+BURY_SOLE = 0.1  # ... or an only reason's
+CLOSING = 0.15  # upheld: "no exceptional factors ..." after the grounds
 OPIOID_NOTE = 0.5  # upheld opioids: the note on tapering after the verdict
-# The note IMR letters add to upheld opioid items (written for this project). It must not
-# read as a verdict: `_reads_as` and the segmenter look for the last "is (not) <verdict>".
+MAX_WORDS = 300
+JOIN = 0.4  # two short sentences of one role written as one ("X, and y.")
+JOIN_WORDS = 17  # ... each at most this many words
+# The note IMR letters add to upheld opioid items (written for this project), one sentence a
+# string. It must not read as a verdict: `_reads_as` and the segmenter look for the last
+# "is (not) <verdict>".
 OPIOID_NOTES = (
-    ("This determination concerns only the opioid as it has been prescribed to this patient; "
-     "it is not advice to stop the medication abruptly. The patient should discuss with the "
-     "treating physician how any taper is to be carried out, using the MTUS guidance on "
-     "weaning opioids and other relevant guidance."),
-    ("The determination addresses the opioid as currently prescribed and should not be read "
-     "as a recommendation for abrupt discontinuation. Any weaning should be planned with the "
-     "treating physician following the MTUS section on tapering opioids."),
+    (("This determination concerns only the opioid as it has been prescribed to this "
+      "patient; it is not advice to stop the medication abruptly."),
+     ("The patient should discuss with the treating physician how any taper is to be "
+      "carried out, using the MTUS guidance on weaning opioids and other relevant guidance.")),
+    (("The determination addresses the opioid as currently prescribed and should not be "
+      "read as a recommendation for abrupt discontinuation."),
+     ("Any weaning should be planned with the treating physician following the MTUS section "
+      "on tapering opioids.")),
 )
+
+Sentence = tuple[str, str]  # (text, role)
 
 
 @dataclass
 class Rationale:
-    paragraphs: list[list[tuple[str, str]]]  # (text, kind) segments; kind body or concl
+    """Paragraphs of sentences, each with its role and its kind for the noise step (body, or
+    concl for a verdict sentence the noise may only slip "notmedically" into)."""
+
+    paragraphs: list[list[tuple[str, str, str]]]  # (sentence, role, kind)
     styles: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
     @property
+    def segments(self) -> list[list[tuple[str, str]]]:
+        """Each paragraph as (text, kind) segments, sentences of one kind run together."""
+        out = []
+        for para in self.paragraphs:
+            segs: list[tuple[str, str]] = []
+            for sentence, _, kind in para:
+                if segs and segs[-1][1] == kind:
+                    segs[-1] = (f"{segs[-1][0]} {sentence}", kind)
+                else:
+                    segs.append((sentence, kind))
+            out.append(segs)
+        return out
+
+    @property
     def text(self) -> str:
-        return " ".join(s for p in self.paragraphs for s, _ in p)
+        return " ".join(s for p in self.paragraphs for s, _, _ in p)
+
+    @property
+    def roles(self) -> list[tuple[int, int, str]]:
+        """(start, end, role) of each sentence, as character offsets into `text`."""
+        out, start = [], 0
+        for sentence, role, _ in (x for p in self.paragraphs for x in p):
+            out.append((start, start + len(sentence), role))
+            start += len(sentence) + 1
+        return out
 
 
 def _bare(t: Treatment) -> tuple[str, ...]:
@@ -95,6 +173,39 @@ def _excess(item: Item) -> tuple[str, ...]:
     return ("",)
 
 
+def source_names(title: str) -> tuple[str, ...]:
+    """How a rationale names a cited guideline, from its title."""
+    return next(names for words, names in SOURCE_NAMES if words in title)
+
+
+def _prior_use(item: Item, bare: tuple[str, ...], since: str) -> tuple[str, ...]:
+    """Verb phrases for the history sentence on earlier use of the same treatment."""
+    t, q = item.treatment, item.treatment.qty
+    name = bare[0]
+    if q is not None and q.unit in SESSION_UNITS:
+        if item.prior:
+            return (f"has completed {item.prior} {q.unit} of {name}",
+                    f"has attended at least {item.prior} {q.unit} of {name}",
+                    f"has had {item.prior} prior {q.unit} of {name}")
+        return (f"has had {name} in the past", f"has previously undergone {name}")
+    if t.category in MEDICATION_CATEGORIES:
+        return ((f"has been [taking|using] {name}[ since at least {since}| for several "
+                 f"months| since {since}| long term]"),
+                f"had been using {name} on an ongoing basis", f"was prescribed {name}",
+                f"was continuing to use {name}")
+    return (f"has had prior treatment with {name}", f"has undergone {name} before")
+
+
+def _course_done(item: Item, bare: tuple[str, ...]) -> tuple[str, ...]:
+    t, q = item.treatment, item.treatment.qty
+    if q is not None and q.unit in SESSION_UNITS:
+        return (f"the number of {q.unit} completed so far",
+                f"how many {q.unit} had been completed")
+    if t.category in MEDICATION_CATEGORIES:
+        return (f"how long {bare[0]} had been taken", f"the duration of use of {bare[0]}")
+    return (f"the outcome of the earlier {bare[0]}", f"when the earlier {bare[0]} was given")
+
+
 def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
                rng: random.Random) -> dict[str, SlotValue]:
     """Slot values for every template of this item."""
@@ -103,7 +214,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     slots: dict[str, SlotValue] = dict(base)
     src: list[str] = []
     for c in item.cites:
-        src.extend(SOURCE_PROSE[c.source])
+        src.extend(source_names(c.title))
     crit = item.criteria
     need2 = (crit[1].need, crit[1].missing) if len(crit) > 1 else GENERIC_NEED2
     bare = _bare(t)
@@ -114,19 +225,22 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     slots.update(
         t=bare, records=vocab["records"], prov=vocab["prov"],
         records_noun=("progress notes", "reports", "clinic notes"),
-        src=tuple(dict.fromkeys(src)), supports=t.supports,
-        need=crit[0].need if crit else "a clear clinical indication",
-        missing=crit[0].missing if crit else "a clear clinical indication",
-        found=(crit[0].found, *crit[0].found_more) if crit else "a clear clinical indication",
-        need2=need2[0], missing2=need2[1],
+        src=tuple(src), supports=reworded(t.supports),
+        need=reworded(crit[0].need if crit else GENERIC_NEED),
+        missing=reworded(crit[0].missing if crit else GENERIC_NEED),
+        found=reworded((crit[0].found, *crit[0].found_more) if crit else GENERIC_NEED),
+        need2=reworded(need2[0]), missing2=reworded(need2[1]),
         fi_prior=fi, gain=t.gain or GENERIC_GAIN,
         allowed=q.allowed_text if q else ("the recommended amount",),
         requested=_requested(item), excess_clause=_excess(item),
         nr_subject=t.not_rec[0] if t.not_rec else "this treatment",
         nr_why=t.not_rec[1] if t.not_rec else "the evidence does not support it",
         dos=case.fmt(case.visit), item_ref=(item.ref, item.ref, item.ref, bare[0]),
-        nomod=("", "", ", and the request cannot be partially certified"),
-        pain_since=("", " since {since}"),
+        nomod=("", "", "", ", and the request cannot be partially certified"),
+        pain_since=("", " since {since}"), meds=MEDS,
+        prior_use=_prior_use(item, bare, str(base["since"])),
+        course_done=_course_done(item, bare), adjunct=ADJUNCT, review=REVIEW,
+        kind=KIND_NOUNS.get(t.category, ("service", "request")),
     )
     if item.partial:
         slots["item_ref"] = (item.ref,)
@@ -134,7 +248,8 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
 
 
 def _run(style: Style, ground: str, slots: dict[str, SlotValue], rng: random.Random,
-         tags: list[str]) -> list[str]:
+         tags: list[str]) -> list[Sentence]:
+    """The sentences one ground of a style writes, with their roles."""
     out = []
     for step in style.grounds[ground]:
         template = rng.choice(step)
@@ -145,20 +260,37 @@ def _run(style: Style, ground: str, slots: dict[str, SlotValue], rng: random.Ran
             continue
         if sentence[-1] not in ".?!:":
             sentence += "."
-        out.append(sentence)
+        out.append((sentence, role_of(style.kind, step)))
     return out
 
 
-def _connect(sentences: list[str], connector: str) -> list[str]:
+def _connect(sentences: list[Sentence], connector: str) -> list[Sentence]:
     if not sentences:
         return sentences
+    (first, role), rest = sentences[0], sentences[1:]
     if connector.endswith("."):
-        return [connector, *sentences]
-    return [f"{connector} {lower_first(sentences[0])}", *sentences[1:]]
+        return [(connector, role), *sentences]
+    return [(f"{connector} {lower_first(first)}", role), *rest]
 
 
-def _words(parts: list[list[str]]) -> int:
-    return sum(len(s.split()) for p in parts for s in p)
+def join_short(sentences: list[Sentence], rng: random.Random) -> list[Sentence]:
+    """Run some pairs of short neighbouring sentences of one role together, as reviewers
+    write fewer, longer sentences; a sentence opening with a connector stays alone."""
+    out: list[Sentence] = []
+    for text, role in sentences:
+        if out and out[-1][1] == role and role != "conclusion" and rng.random() < JOIN:
+            prev = out[-1][0]
+            opener = text.split(" ", 1)[0]
+            if prev.endswith(".") and not opener.endswith(",") and max(
+                    len(prev.split()), len(text.split())) <= JOIN_WORDS:
+                out[-1] = (f"{prev[:-1]}, and {lower_first(text)}", role)
+                continue
+        out.append((text, role))
+    return out
+
+
+def _words(parts: list[list[Sentence]]) -> int:
+    return sum(len(s.split()) for p in parts for s, _ in p)
 
 
 def _pick(kind: str, family: int, rng: random.Random, used: list[str]) -> Style:
@@ -167,93 +299,167 @@ def _pick(kind: str, family: int, rng: random.Random, used: list[str]) -> Style:
     return style
 
 
+class _Writer:
+    """Draws the styles of one rationale and records which it used and the hard cases."""
+
+    def __init__(self, family: int, slots: dict[str, SlotValue], rng: random.Random) -> None:
+        self.family, self.slots, self.rng = family, slots, rng
+        self.used: list[str] = []
+        self.tags: list[str] = []
+
+    def style(self, kind: str) -> Style:
+        return _pick(kind, self.family, self.rng, self.used)
+
+    def run(self, kind: str | Style, ground: str) -> list[Sentence]:
+        style = self.style(kind) if isinstance(kind, str) else kind
+        return _run(style, ground, self.slots, self.rng, self.tags)
+
+
+def _history(item: Item, w: _Writer, short: bool) -> list[Sentence]:
+    """The request and the patient's course (history sentences)."""
+    t, rng = item.treatment, w.rng
+    if short:
+        return w.run("recap", "any") if rng.random() < 0.1 else []
+    style = w.style("recap")
+    out: list[Sentence] = []
+    for ground in ("any", "course", "prior", "request"):
+        if ground == "prior" and not t.fi:
+            continue
+        if rng.random() < HISTORY[ground]:
+            out += _run(style, ground, w.slots, rng, w.tags)
+    return out
+
+
+def _passage(item: Item, w: _Writer, short: bool) -> list[Sentence]:
+    """The guideline passage: the general position and, whatever the item's reasons, the
+    criteria of the treatment it restates (indication, quantity, functional improvement)."""
+    t, rng = item.treatment, w.rng
+    style = w.style("guideline")
+    out: list[Sentence] = []
+    if not any(c.source == "MTUS" for c in item.cites) and rng.random() < UNADDRESSED:
+        out += _run(style, "unaddressed", w.slots, rng, w.tags)
+    scale = 0.6 if short else 1.0
+    if rng.random() < RESTATE["any"] * scale:
+        out += _run(style, "any", w.slots, rng, w.tags)
+    grounds = [g for g, ok in (("indication", bool(item.criteria) and not short),
+                               ("quantity", t.qty is not None),
+                               ("fi", bool(t.fi) and not short)) if ok]
+    rng.shuffle(grounds)
+    for ground in grounds:
+        if rng.random() < RESTATE[ground] * scale:
+            out += _run(style, ground, w.slots, rng, w.tags)
+    if item.criteria and not short and rng.random() < RESTATE["caveat"]:
+        out += _run(style, "caveat", w.slots, rng, w.tags)
+    if not short and rng.random() < RESTATE["extra"]:
+        out += _run(style, "extra", w.slots, rng, w.tags)
+    return out
+
+
+def _trim(parts: list[list[Sentence]], cuttable: list[list[Sentence]]) -> None:
+    """Drop the last history or guideline sentences (never a finding) until the rationale
+    is at most MAX_WORDS words."""
+    while _words(parts) > MAX_WORDS:
+        longest = max(cuttable, key=len)
+        at = next((k for k in range(len(longest) - 1, -1, -1)
+                   if longest[k][1] != "finding"), None)
+        if at is None:
+            return
+        del longest[at]
+
+
+def _bury(history: list[Sentence], finding: list[Sentence], rng: random.Random
+          ) -> list[Sentence]:
+    """A finding told among the history sentences (after the first where there is one)."""
+    at = rng.randint(1, len(history)) if history else 0
+    return history[:at] + finding + history[at:]
+
+
+def _upheld_findings(item: Item, w: _Writer, history: list[Sentence], short: bool
+                     ) -> tuple[list[Sentence], list[Sentence]]:
+    """The findings of each reason (one may be buried in the history), the hard case of a
+    criterion found met, and the closing; returns (findings, history)."""
+    rng = w.rng
+    reasons = list(item.reasons)
+    rng.shuffle(reasons)
+    body: list[Sentence] = []
+    for i, reason in enumerate(reasons):
+        style = w.style(reason)
+        if "brief" in style.grounds and history and rng.random() < (
+                BURY if i else BURY_SOLE if len(reasons) == 1 else 0):
+            history = _bury(history, w.run(style, "brief"), rng)
+            w.tags.append("buried_finding")
+            continue
+        ground = item.other_ground or "surgery_denied" if reason == "other" else "fail"
+        block = w.run(style, ground)
+        if body:
+            block = _connect(block, rng.choice(FAMILY_VOCAB[w.family]["also"]))
+        body.extend(block)
+    if len(reasons) > 1:
+        w.tags.append("multi_reason")
+    affirm = _affirmable(item)
+    if affirm and rng.random() < AFFIRM:
+        met = w.run(rng.choice(affirm), "met")
+        body = met + body if rng.random() < 0.5 else body + met
+        w.tags.append("affirmed_other_reason")
+    if "other" not in reasons and not short and rng.random() < CLOSING:
+        body += w.run("closing", "any")
+    return body, history
+
+
 def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, SlotValue],
             rng: random.Random) -> Rationale:
-    """The rationale of one item; records the styles used and hard-case tags."""
-    slots = item_slots(item, case, family, base, rng)
-    t = item.treatment
-    used: list[str] = []
-    tags: list[str] = []
+    """The rationale of one item; records the styles used, hard-case tags and roles."""
+    w = _Writer(family, item_slots(item, case, family, base, rng), rng)
     upheld = item.decision == "upheld"
-    short = t.category == "associated" and item.surgery_ok is not None
-    recap: list[str] = []
-    passage: list[str] = []
-    if rng.random() < (0.15 if short else 0.55):
-        recap = _run(_pick("recap", family, rng, used), "any", slots, rng, tags)
-    if rng.random() < (0.2 if short else 0.7 if upheld else 0.85):
-        style = _pick("guideline", family, rng, used)
-        if not any(c.source == "MTUS" for c in item.cites) and rng.random() < UNADDRESSED:
-            passage = _run(style, "unaddressed", slots, rng, tags)
-        passage += _run(style, "any", slots, rng, tags)
-        if item.criteria and not short and rng.random() < (CAVEAT if upheld else 2 * CAVEAT):
-            passage += _run(style, "caveat", slots, rng, tags)
-    body: list[str] = []
-    lead: list[str] = []
-    closing: list[str] = []
-    stated = layout != "issue_at_dispute"
+    short = item.treatment.category == "associated" and item.surgery_ok is not None
+    history = _history(item, w, short)
+    passage = _passage(item, w, short)
     if upheld:
-        reasons = list(item.reasons)
-        rng.shuffle(reasons)
-        for i, reason in enumerate(reasons):
-            ground = item.other_ground or "surgery_denied" if reason == "other" else "fail"
-            block = _run(_pick(reason, family, rng, used), ground, slots, rng, tags)
-            if i:
-                block = _connect(block, rng.choice(FAMILY_VOCAB[family]["also"]))
-            body.extend(block)
-        if len(reasons) > 1:
-            tags.append("multi_reason")
-        affirm = _affirmable(item)
-        if affirm and rng.random() < AFFIRM:
-            reason = rng.choice(affirm)
-            met = _run(_pick(reason, family, rng, used), "met", slots, rng, tags)
-            body = met + body if rng.random() < 0.5 else body + met
-            tags.append("affirmed_other_reason")
-        if "other" not in reasons and not short and rng.random() < CLOSING:
-            closing = _run(_pick("closing", family, rng, used), "any", slots, rng, tags)
+        body, history = _upheld_findings(item, w, history, short)
     else:
-        for ground in _overturn_grounds(item, rng):
-            body.extend(_run(_pick("overturned", family, rng, used), ground, slots, rng, tags))
+        body = [s for g in _overturn_grounds(item, rng) for s in w.run("overturned", g)]
+    stated = layout != "issue_at_dispute"
+    lead: list[Sentence] = []
     if stated and rng.random() < VERDICT_FIRST[family]:
-        ground = "lead_neg" if upheld else "lead_pos"
-        lead = _run(_pick("conclusion", family, rng, used), ground, slots, rng, tags)
-        tags.append("verdict_first")
-    conclusion: list[str] = []
+        lead = w.run("conclusion", "lead_neg" if upheld else "lead_pos")
+        w.tags.append("verdict_first")
+    history, passage, body = (join_short(x, rng) for x in (history, passage, body))
+    _trim([lead, history, passage, body], [history, passage])
+    context = passage + history if rng.random() < PASSAGE_FIRST[family] else history + passage
+    conclusion: list[Sentence] = []
     p_conclude = 1.0 if not stated else (0.6 if lead else CONCLUDE_STATED)
     if rng.random() < p_conclude:
-        conclusion = _conclusion(item, family, layout, slots, rng, used, tags,
-                                 recap + passage + lead + body + closing)
+        conclusion = _conclusion(item, w, layout, lead + context + body)
     else:
-        tags.append("no_conclusion")
-    body = body + closing
-    total = _words([lead, recap, passage, body, conclusion])
-    if total < 60 and not short and not passage:
-        passage = _run(_pick("guideline", family, rng, used), "any", slots, rng, tags)
-    if _words([lead, recap, passage, body, conclusion]) < 60 and not short and not recap:
-        recap = _run(_pick("recap", family, rng, used), "any", slots, rng, tags)
-    if _words([lead, recap, passage, body, conclusion]) > 250:
-        recap = []
-    context = passage + recap if rng.random() < PASSAGE_FIRST[family] else recap + passage
-    paragraphs: list[list[tuple[str, str]]] = []
-    split_recap = bool(recap) and not lead and context[0] == recap[0] and rng.random() < 0.25
-    if split_recap:
-        paragraphs.append([(" ".join(recap), "body")])
-        context = passage
+        w.tags.append("no_conclusion")
+    return Rationale(_paragraphs(item, lead, history, context, body, conclusion, stated, rng),
+                     list(dict.fromkeys(w.used)), list(dict.fromkeys(w.tags + item.hard)))
+
+
+def _paragraphs(item: Item, lead: list[Sentence], history: list[Sentence],
+                context: list[Sentence], body: list[Sentence], conclusion: list[Sentence],
+                stated: bool, rng: random.Random) -> list[list[tuple[str, str, str]]]:
+    """Lay the sentences out in paragraphs, marking the verdict sentences `concl`."""
+    paragraphs: list[list[tuple[str, str, str]]] = []
     first = lead + context + body
-    para: list[tuple[str, str]] = [(" ".join(first), "body")] if first else []
+    if history and not lead and context and context[0] == history[0] and rng.random() < 0.25:
+        paragraphs.append([(s, r, "body") for s, r in history])
+        first = context[len(history):] + body
+    para = [(s, r, "body") for s, r in first]
     if conclusion:
-        text = " ".join(conclusion)
+        concl = [(s, r, "concl") for s, r in conclusion]
         if para and rng.random() < 0.85:
-            para.append((text, "concl"))
+            para += concl
         else:
             if para:
                 paragraphs.append(para)
-            para = [(text, "concl")]
+            para = concl
     if para:
         paragraphs.append(para)
-    if upheld and stated and t.category == "opioid" and rng.random() < OPIOID_NOTE:
-        paragraphs.append([(rng.choice(OPIOID_NOTES), "body")])
-    tags = list(dict.fromkeys(tags + item.hard))
-    return Rationale(paragraphs, list(dict.fromkeys(used)), tags)
+    if item.decision == "upheld" and stated and item.treatment.category == "opioid" \
+            and rng.random() < OPIOID_NOTE:
+        paragraphs.append([(s, "conclusion", "body") for s in rng.choice(OPIOID_NOTES)])
+    return paragraphs
 
 
 def _affirmable(item: Item) -> list[str]:
@@ -284,18 +490,18 @@ def _overturn_grounds(item: Item, rng: random.Random) -> list[str]:
     return grounds
 
 
-def _conclusion(item: Item, family: int, layout: str, slots: dict[str, SlotValue],
-                rng: random.Random, used: list[str], tags: list[str],
-                before: list[str]) -> list[str]:
+def _conclusion(item: Item, w: _Writer, layout: str, before: list[Sentence]
+                ) -> list[Sentence]:
     """The verdict sentence; where only it states the decision, one the segmenter reads."""
     ground = "neg" if item.decision == "upheld" else "pos"
-    style = _pick("conclusion", family, rng, used)
+    style = w.style("conclusion")
+    text = " ".join(s for s, _ in before)
     for _ in range(30):
         local: list[str] = []
-        sentences = _run(style, ground, slots, rng, local)
-        if layout != "issue_at_dispute" or _reads_as(" ".join(before + sentences),
-                                                     item.decision):
-            tags.extend(local)
+        sentences = _run(style, ground, w.slots, w.rng, local)
+        if layout != "issue_at_dispute" or _reads_as(
+                " ".join([text, *(s for s, _ in sentences)]), item.decision):
+            w.tags.extend(local)
             return sentences
     raise RuntimeError(f"no readable conclusion in style {style.id}")  # pragma: no cover
 

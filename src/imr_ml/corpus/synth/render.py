@@ -151,7 +151,7 @@ def _header_block(case: Case, letter: Draft, rng: random.Random, *, full: bool) 
 def _rationale_paras(letter: Draft, r: Rationale, label: str | None,
                      numbered: str | None = None) -> None:
     """The rationale paragraphs, the first behind its label or item number."""
-    for k, para in enumerate(r.paragraphs):
+    for k, para in enumerate(r.segments):
         segments = list(para)
         if k == 0 and label:
             segments = [(label, "clean"), *segments]
