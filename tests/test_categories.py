@@ -7,13 +7,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 
 from imr_ml.corpus.splits import WORKING, real_halves
 from imr_ml.errors import PatternError
-from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
+from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY, REASONS
 from imr_ml.model.category import CategoryClassifier
+from imr_ml.model.metrics import score
 from imr_ml.segment.categories import head, load_lexicon, shared_lexicon
 from imr_ml.segment.rows import segment_letters
 
@@ -43,9 +45,27 @@ REAL_LABELS = Path(__file__).resolve().parents[2] / "shared" / "real" / "labels.
     ("Post-op Zofran 4mg #10", (PHARMACY, "gi")),
     ("Xq-7 150mg #30", (PHARMACY, None)),                          # a drug the lexicon lacks
     ("Something nobody requested before", (None, None)),
+    ("Tylenol with codeine #3", (PHARMACY, "opioid")),             # a combination: its pain drug
+    ("Omeprazole with naproxen", (PHARMACY, "nsaid")),
+    ("Ketoprofen 75 mg capsules", (PHARMACY, "nsaid")),            # topical only as a topical
+    ("Lovenox for DVT prophylaxis", (PHARMACY, "other_drug")),     # the service, not its purpose
+    ("Random drug screening", ("diagnostics", None)),
+    ("Physical therapy, 12 units", ("physical_therapy", None)),    # units of therapy, not a unit
+    ("Nurse practitioner office visit", ("evaluation_management", None)),
+    ("ER visit", ("evaluation_management", None)),
+    ("Purchase of Lidoderm patches", (PHARMACY, "topical")),
+    ("X-ray interpretation", ("diagnostics", None)),
+    ("Interpreter services", ("other", None)),
 ])
 def test_the_lexicon_names_the_service_not_the_words_around_it(text, expected):
     assert shared_lexicon().classify(text) == expected
+
+
+def test_whitespace_runs_count_as_one_space():
+    lexicon = shared_lexicon()
+    assert lexicon.classify("Chiropractic   care\n with\tmodalities (ultrasound)") == \
+        lexicon.classify("Chiropractic care with modalities (ultrasound)") == ("chiropractic", None)
+    assert lexicon.classify(" " * 5000 + "MRI" + " " * 5000) == ("diagnostics", None)
 
 
 def test_the_head_of_an_item_is_the_text_before_its_add_ons():
@@ -53,6 +73,7 @@ def test_the_head_of_an_item_is_the_text_before_its_add_ons():
     assert head("Meloxicam (Mobic) 7.5mg") == "Meloxicam"
     assert head("(Retrospective) MRI") == "(Retrospective) MRI"  # nothing before: the whole
     assert head("MRI without contrast") == "MRI without contrast"
+    assert head("Physical therapy for the low back") == "Physical therapy"
 
 
 def test_every_lexicon_id_is_a_label_and_bad_files_name_themselves(tmp_path):
@@ -90,7 +111,14 @@ def test_the_model_decides_where_the_lexicon_is_silent(model):
     assert table["category"].iloc[1] in {c for _, c, _ in TRAIN}     # the model's class
     assert 0 < table["p_category"].iloc[1] <= 1
     assert table["drug_class"].iloc[1] is None or table["category"].iloc[1] == PHARMACY
-    assert len(table) == 4 and table["category"].notna().all()
+    assert len(table) == 4 and table["category"].iloc[2:].isna().all()  # nothing to read
+
+
+def test_a_text_without_words_gets_no_category(model):
+    table = model.predict_table(["", None, "   ", "!!!???", "42", "3.5", "Knee brace"])
+    assert table["category"].tolist() == [None] * 6 + ["dmepos"]
+    assert table["drug_class"].isna().all()
+    assert table["p_category"].isna().tolist() == [True] * 6 + [False]
 
 
 def test_drug_classes_only_for_pharmacy_and_from_the_drug_model_where_unknown(model):
@@ -130,3 +158,16 @@ def test_segment_rows_carry_the_lexicon_answer_for_their_item():
         assert (row["category"], row["drug_class"]) == shared_lexicon().classify(
             row["item_text"])
     assert any(row["category"] is not None for row in rows)
+
+
+def test_scores_leave_out_categories_a_model_did_not_predict():
+    items = pd.DataFrame({"decision": ["upheld", "overturned"], "reasons": [["other"], []],
+                          "reasons_source": ["gold", "none"],
+                          "category": ["pharmacy", "surgery"], "drug_class": ["opioid", None]})
+    preds = pd.DataFrame({"decision_pred": ["upheld", "upheld"], "reasons_pred": [["other"], []],
+                          "category": [None, None], "drug_class": [None, None]})
+    assert not any(key.startswith("category_") for key in score(items, preds, list(REASONS)))
+    preds["category"] = ["pharmacy", "dmepos"]
+    preds["drug_class"] = ["opioid", None]
+    scored = score(items, preds, list(REASONS))
+    assert scored["category_accuracy"] == 0.5 and scored["category_drug_class_accuracy"] == 1

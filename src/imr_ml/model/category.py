@@ -3,6 +3,7 @@ the item text where the lexicon has no answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from imr_ml.labels import PHARMACY
 from imr_ml.segment.categories import shared_lexicon
 
 CATEGORY_COLUMNS = ("category", "drug_class", "p_category")
+_READABLE = re.compile(r"[^\W\d_]{2}")  # two letters in a row: a word to read
 
 
 class CategoryClassifier(BaseEstimator):
@@ -75,13 +77,19 @@ class CategoryClassifier(BaseEstimator):
     def predict_table(self, texts: Sequence[str]) -> pd.DataFrame:
         """Columns `category`, `drug_class` (None unless pharmacy) and `p_category`: the
         model's probability of the category it chose, or the lexicon's training precision
-        for the category where the lexicon answered."""
+        for the category where the lexicon answered. A text without a word (blank, numbers,
+        punctuation) gets none of them."""
         check_is_fitted(self, "category_model_")
         texts = _texts(texts)
         lexicon = shared_lexicon()
         answers = [lexicon.classify(text) for text in texts]
-        category, p_category = _choose(self.category_model_, texts,
-                                       [a for a, _ in answers], self.lexicon_precision_)
+        readable = [i for i, text in enumerate(texts) if _READABLE.search(text)]
+        chosen, p_chosen = _choose(self.category_model_, [texts[i] for i in readable],
+                                   [answers[i][0] for i in readable], self.lexicon_precision_)
+        category: list[str | None] = [None] * len(texts)  # nothing to read: no category
+        p_category = [float("nan")] * len(texts)
+        for i, value, p in zip(readable, chosen, p_chosen):
+            category[i], p_category[i] = value, p
         drug: list[str | None] = [None] * len(texts)
         pharmacy = [i for i, c in enumerate(category) if c == PHARMACY]
         if pharmacy and self.drug_model_ is not None:

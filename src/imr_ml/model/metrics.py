@@ -178,8 +178,8 @@ def score(items: pd.DataFrame, preds: pd.DataFrame, reasons: Sequence[str],
         out |= {f"reasons_{k}": v for k, v in reason_metrics(
             items.loc[rows, "reasons"].tolist(), preds.loc[rows, "reasons_pred"].tolist(),
             reasons).items()}
-    if "category" in items and "category" in preds:
-        known = items["category"].notna().to_numpy()
+    if "category" in items and "category" in preds and preds["category"].notna().any():
+        known = items["category"].notna().to_numpy()  # a model without categories: none
         if known.any():
             out |= {f"category_{k}": v for k, v in category_metrics(
                 items.loc[known, "category"], preds.loc[known, "category"],

@@ -40,14 +40,16 @@ def _compiled(entries: list[dict], known: tuple[str, ...],
     return out
 
 
-# A service is named before its add-ons: "chiropractic care with modalities (ultrasound)".
-_ADD_ON = re.compile(r"\s+(?:with|including|plus)\s|\s*\(", re.IGNORECASE)
+# A service is named before its add-ons and its purpose: "chiropractic care with modalities
+# (ultrasound)", "Lovenox for DVT prophylaxis". (Whitespace is single: see `classify`.)
+_ADD_ON = re.compile(r" (?:with|including|plus|for) |\(", re.IGNORECASE)
 
 
 def head(text: str) -> str:
-    """The item text before its first add-on (" with ", " including ", " plus ", "(")."""
+    """The item text before its first add-on (" with ", " including ", " plus ", " for ",
+    "("), for text whose whitespace is single spaces."""
     match = _ADD_ON.search(text)
-    return text[:match.start()] if match and match.start() > 0 else text
+    return text[:match.start()].rstrip() if match and match.start() > 0 else text
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ class CategoryLexicon:
         return None
 
     def classify(self, text: str) -> tuple[str | None, str | None]:
-        """(category, drug class) of an item text, the drug class only for pharmacy: those
-        of its head (`head`) where the lexicon knows it, else of the whole text."""
+        """(category, drug class) of an item text, the drug class only for pharmacy: the
+        category of its head (`head`) where the lexicon knows it, else of the whole text;
+        the drug class of the whole text ("Tylenol with codeine" is an opioid). Whitespace
+        runs count as one space."""
         answer = self._answers.get(text)
         if answer is None:
             if len(self._answers) >= MEMORY:
@@ -84,10 +88,11 @@ class CategoryLexicon:
         return answer
 
     def _classify(self, text: str) -> tuple[str | None, str | None]:
+        text = " ".join(text.split())
         for part in dict.fromkeys((head(text), text)):
             category = self.category(part)
             if category is not None:
-                return category, self.drug_class(part) if category == PHARMACY else None
+                return category, self.drug_class(text) if category == PHARMACY else None
         return None, None
 
 
