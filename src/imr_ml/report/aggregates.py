@@ -8,15 +8,16 @@ those); rates carry a Wilson 95% interval and groups of fewer than `SMALL` items
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
+from imr_ml.report.intervals import wilson
+from imr_ml.report.published import beside
+
 SMALL = 10  # groups with fewer items are marked `small`
-Z = 1.959963984540054  # the normal quantile of a two-sided 95% interval
 RATE_COLUMNS = ["group", "items", "upheld", "uphold_rate", "ci_low", "ci_high", "predicted",
                 "small"]
 GUIDELINE_SOURCES = ("MTUS", "ACOEM", "ODG")
@@ -29,27 +30,6 @@ COLUMNS = ("source", "row", "letter_id", "item_index", "item_text", "layout", "c
 RATE_TABLES = {"by_category": "category", "by_drug_class": "drug_class",
                "by_guideline": "guideline_source", "by_specialty": "reviewer_specialty",
                "by_month": "month"}
-
-
-def wilson(upheld: int, items: int) -> tuple[float, float]:
-    """The Wilson score 95% interval of `upheld` of `items`; NaNs for no items.
-
-    Parameters
-    ----------
-    upheld, items : int
-        Successes and trials.
-
-    Returns
-    -------
-    tuple of float
-        The interval's low and high ends, within [0, 1].
-    """
-    if not items:
-        return math.nan, math.nan
-    p = upheld / items
-    centre = (p + Z * Z / (2 * items)) / (1 + Z * Z / items)
-    half = Z * math.sqrt(p * (1 - p) / items + Z * Z / (4 * items * items)) / (1 + Z * Z / items)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -249,7 +229,8 @@ def build(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     -------
     dict of str to DataFrame
         `overall`, `by_category`, `by_drug_class` (pharmacy items), `by_guideline`,
-        `by_specialty`, `by_month`, `reasons`, `disagreements`, `confusion`, and the batch's
+        `by_specialty`, `by_month`, `reasons`, `disagreements`, `confusion`, `published`
+        (the published figures beside the batch's per year), and the batch's
         `batch`, `statuses`, `errors`, `layouts`.
     """
     frame = frame.reindex(columns=list(dict.fromkeys([*frame.columns, *COLUMNS])))
@@ -259,7 +240,8 @@ def build(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for name, column in RATE_TABLES.items():
         tables[name] = rates(pharmacy if name == "by_drug_class" else items, column)
     return tables | {"reasons": reasons(items), "disagreements": disagreements(items),
-                     "confusion": confusion(items), **batch(frame, items)}
+                     "confusion": confusion(items), "published": beside(items[items["month"] != NONE]),
+                     **batch(frame, items)}
 
 
 def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
