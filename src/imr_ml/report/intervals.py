@@ -25,4 +25,4 @@ def wilson(upheld: int, items: int) -> tuple[float, float]:
     p = upheld / items
     centre = (p + Z * Z / (2 * items)) / (1 + Z * Z / items)
     half = Z * math.sqrt(p * (1 - p) / items + Z * Z / (4 * items * items)) / (1 + Z * Z / items)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))  # p within, exactly
