@@ -17,7 +17,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "imr_ml"
 RANKS = {"errors": 0, "labels": 0, "paths": 0, "letters": 1, "segment": 2, "corpus": 3,
-         "model": 4, "store": 5, "training": 6, "scoring": 6, "cli": 7, "": 7}
+         "model": 4, "store": 5, "training": 6, "scoring": 6, "report": 6, "cli": 7,
+         "": 7}
 FORBIDDEN_THIRD_PARTY = {"model": ("mlflow",), "segment": ("mlflow", "sklearn"),
                          "letters": ("mlflow", "sklearn", "spacy")}
 
