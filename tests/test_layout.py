@@ -1,10 +1,10 @@
 """The package's layout: imports only go down the data flow, and no module imports itself back.
 
 Parts, lowest first: `errors`, `labels`, `paths` ← `letters` ← `segment` ← `corpus` ← `model`
-← `store` ← `training` | `scoring` ← `cli` (and the package's `__init__`). A module imports
-modules of its own part or of lower parts only; `training` and `scoring` never import each
-other; `model` never imports MLflow. Every import counts, those inside functions and
-`TYPE_CHECKING` blocks too.
+← `store` ← `training` | `scoring` | `report` ← `cli` (and the package's `__init__`). A module
+imports modules of its own part or of lower parts only; `training`, `scoring` and `report`
+never import each other; `model` never imports MLflow. Every import counts, those inside
+functions and `TYPE_CHECKING` blocks too.
 """
 
 from __future__ import annotations
