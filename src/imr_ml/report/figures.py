@@ -8,6 +8,7 @@ import io
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 SMALL_COLOUR, COLOUR, BATCH_COLOUR = "#b8c4d6", "#2f5d8a", "#c2412d"
@@ -20,6 +21,17 @@ def svg(fig: Figure) -> str:
         fig.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
     return text[text.index("<svg"):]
+
+
+def _bars(labels: list[str], values: pd.Series, colour: str | list[str],
+          width: float) -> tuple[Figure, Axes, np.ndarray]:
+    """Horizontal bars, the first label on top; the figure, its axes and the bars' y."""
+    fig = Figure(figsize=(width, 0.8 + 0.28 * max(len(labels), 1)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, values, color=colour)
+    ax.set_yticks(y, labels, fontsize=8)
+    return fig, ax, y
 
 
 def rates(table: pd.DataFrame, title: str) -> Figure:
@@ -36,16 +48,12 @@ def rates(table: pd.DataFrame, title: str) -> Figure:
     -------
     Figure
     """
-    fig = Figure(figsize=(7, 0.8 + 0.28 * max(len(table), 1)), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(table))[::-1]
-    colours = [SMALL_COLOUR if small else COLOUR for small in table["small"]]
-    ax.barh(y, table["uphold_rate"], color=colours)
+    fig, ax, y = _bars([f"{g} (n={n})" for g, n in zip(table["group"], table["items"])],
+                       table["uphold_rate"],
+                       [SMALL_COLOUR if small else COLOUR for small in table["small"]], 7)
     ax.errorbar(table["uphold_rate"], y, xerr=[table["uphold_rate"] - table["ci_low"],
                                                table["ci_high"] - table["uphold_rate"]],
                 fmt="none", ecolor="black", capsize=2, linewidth=1)
-    ax.set_yticks(y, [f"{g} (n={n})" for g, n in zip(table["group"], table["items"])],
-                  fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("uphold rate (bars: 95% Wilson interval; pale: fewer than 10 items)")
     ax.set_title(title)
@@ -160,11 +168,7 @@ def counts(table: pd.DataFrame, label: str, value: str, title: str) -> Figure:
     -------
     Figure
     """
-    fig = Figure(figsize=(6, 0.8 + 0.3 * max(len(table), 1)), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(table))[::-1]
-    ax.barh(y, table[value], color=COLOUR)
-    ax.set_yticks(y, [str(v) for v in table[label]], fontsize=8)
+    fig, ax, _ = _bars([str(v) for v in table[label]], table[value], COLOUR, 6)
     ax.set_xlabel(value)
     ax.set_title(title)
     return fig
