@@ -7,7 +7,7 @@ RUN := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-dev
 CONFIG ?= configs/default.yaml
 
-.PHONY: setup test bench train data samples experiments select ui notebook lint clean
+.PHONY: setup test bench train data samples experiments select ui notebook lint clean report
 
 setup: $(STAMP)
 
@@ -54,6 +54,16 @@ samples: $(RUN)
 
 train: data
 	$(BIN)/imr-ml train --config $(CONFIG)
+
+# The real letters scored by the default model (MODEL=DIR for another) and their report, in
+# reports/ (generated, git-ignored): real_letters.jsonl, real_letters.html, real_letters/*.csv.
+REAL ?= ../shared/real
+MODEL ?=
+report: $(RUN)
+	$(BIN)/imr-ml score $(REAL)/letters $(if $(MODEL),--model $(MODEL)) -q \
+		--out reports/real_letters.jsonl
+	$(BIN)/imr-ml report reports/real_letters.jsonl --out reports/real_letters.html \
+		--tables reports/real_letters --title "IMR letters of $(REAL)"
 
 ui: $(RUN)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db

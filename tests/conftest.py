@@ -43,3 +43,24 @@ def working_rationales() -> list[str]:
     working = real_halves(p.stem for p in paths)[WORKING]
     return [row["rationale"] for _, rows in segment_letters([p for p in paths if p.stem in working])
             for row in rows if row["status"] == "ok"]
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """A small model fitted on the committed sample corpus (not models/)."""
+    import warnings
+
+    from imr_ml.model import persistence
+    from imr_ml.training.config import classifier, load_config
+    from imr_ml.training.data import load_items
+
+    cfg = load_config(REPO / "configs" / "default.yaml", [
+        f"data.corpora=[{{path: {REPO / 'data' / 'samples'}, kind: synthetic}}]",
+        "splits.cv_folds=0", "baselines=[]", "models.decision.features=[word]",
+        "models.reasons.features=[word, item_text]",
+    ])
+    items, _ = load_items(cfg, weak_labels=False)
+    with warnings.catch_warnings():  # few items per class for calibration: expected here
+        warnings.simplefilter("ignore", UserWarning)
+        model = classifier(cfg).fit(items)
+    return persistence.save(model, tmp_path_factory.mktemp("model") / "m")

@@ -28,7 +28,6 @@ from imr_ml.scoring import output, workers
 from imr_ml.scoring.output import partial_path, read_table
 from imr_ml.scoring.scorer import LIST_COLUMNS, Scorer
 from imr_ml.segment import make_nlp
-from test_score import model_dir  # noqa: F401  (the small model fitted on the samples)
 
 HERE = Path(__file__).parent
 FORMATS = (".jsonl", ".csv", ".parquet")
@@ -115,7 +114,7 @@ def test_over_long_letter_in_segment(letters, tmp_path, capsys, out):
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
-def test_over_long_letter_in_score(letters, model_dir, tmp_path, suffix):  # noqa: F811
+def test_over_long_letter_in_score(letters, model_dir, tmp_path, suffix):
     _over_long(letters)
     out = tmp_path / f"scores{suffix}"
     assert _score([letters], model_dir, out) == 0
@@ -123,7 +122,7 @@ def test_over_long_letter_in_score(letters, model_dir, tmp_path, suffix):  # noq
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
-def test_over_long_cell_in_score_table(model_dir, tmp_path, suffix):  # noqa: F811
+def test_over_long_cell_in_score_table(model_dir, tmp_path, suffix):
     texts = ["The notes show no gain in function.", "x" * (MAX_CHARS + 1), "Not necessary."]
     source = tmp_path / f"table{suffix}"
     pd.DataFrame({"text": texts}).to_parquet(source) if suffix == ".parquet" else (
@@ -140,7 +139,7 @@ def test_over_long_cell_in_score_table(model_dir, tmp_path, suffix):  # noqa: F8
 
 # 2. Two runs writing the same --out: the second is refused
 
-def test_a_second_run_on_the_same_output_is_refused(letters, model_dir, tmp_path,  # noqa: F811
+def test_a_second_run_on_the_same_output_is_refused(letters, model_dir, tmp_path,
                                                     capsys):
     out = tmp_path / "scores.csv"
     journal = partial_path(out)
@@ -176,7 +175,7 @@ def _stopped_after_3_rows(letters: Path, model: Path, out: Path, monkeypatch) ->
 
 @pytest.mark.parametrize("twice", ["relative_and_absolute", "file_listed_twice", "symlink"])
 def test_inputs_reached_twice_are_scored_once_and_resume_agrees(
-        letters, model_dir, tmp_path, monkeypatch, twice):  # noqa: F811
+        letters, model_dir, tmp_path, monkeypatch, twice):
     monkeypatch.chdir(tmp_path)
     first = min(letters.iterdir())
     if twice == "symlink":
@@ -200,7 +199,7 @@ def test_inputs_reached_twice_are_scored_once_and_resume_agrees(
 
 @pytest.mark.parametrize("out", ["segment-stdout", "segment.jsonl",
                                  *(f"scores{s}" for s in FORMATS)])
-def test_a_file_name_that_is_not_utf8_gets_its_row(letters, model_dir, tmp_path,  # noqa: F811
+def test_a_file_name_that_is_not_utf8_gets_its_row(letters, model_dir, tmp_path,
                                                     capsys, out):
     os.rename(letters / "small.txt", os.fsencode(letters) + b"/caf\xe9.txt")
     target = tmp_path / out
@@ -216,7 +215,7 @@ def test_a_file_name_that_is_not_utf8_gets_its_row(letters, model_dir, tmp_path,
 
 # 5. One worker is a worker process; a worker stuck in a C call is ended at the time limit
 
-def test_one_worker_is_a_worker_process(letters, model_dir, monkeypatch):  # noqa: F811
+def test_one_worker_is_a_worker_process(letters, model_dir, monkeypatch):
     parent, read = os.getpid(), workers.read_letter
 
     def crashing(path, **kwargs):  # as the PDF library may: the process ends, no exception
@@ -234,7 +233,7 @@ def test_one_worker_is_a_worker_process(letters, model_dir, monkeypatch):  # noq
 
 
 @pytest.mark.parametrize("n_workers", [1, 2])
-def test_a_worker_stuck_in_a_c_call_is_ended_at_the_time_limit(letters, model_dir,  # noqa: F811
+def test_a_worker_stuck_in_a_c_call_is_ended_at_the_time_limit(letters, model_dir,
                                                                monkeypatch, n_workers):
     read = workers.read_letter
 
@@ -291,7 +290,7 @@ def test_unlistable_folders_and_unsearchable_paths_give_error_rows(letters, tmp_
 
 # 7. score-table reading a FIFO (or any non-regular file) does not hang
 
-def test_score_table_refuses_a_fifo(model_dir, tmp_path):  # noqa: F811
+def test_score_table_refuses_a_fifo(model_dir, tmp_path):
     fifo = tmp_path / "table.csv"
     os.mkfifo(fifo)
     try:
@@ -305,7 +304,7 @@ def test_score_table_refuses_a_fifo(model_dir, tmp_path):  # noqa: F811
 
 # score-table: a number is not text; the progress bar moves as rows are scored
 
-def test_score_table_says_a_number_is_not_text(model_dir, tmp_path):  # noqa: F811
+def test_score_table_says_a_number_is_not_text(model_dir, tmp_path):
     source = tmp_path / "table.jsonl"
     source.write_text('{"text": 12}\n{"text": 3.5}\n{"text": null}\n{"text": "No gain."}\n')
     out = tmp_path / "scored.jsonl"
@@ -315,7 +314,7 @@ def test_score_table_says_a_number_is_not_text(model_dir, tmp_path):  # noqa: F8
         "row 0: not text but int", "row 1: not text but float", "row 2: empty text", ""]
 
 
-def test_score_table_progress_moves_while_rows_are_scored(model_dir, tmp_path,  # noqa: F811
+def test_score_table_progress_moves_while_rows_are_scored(model_dir, tmp_path,
                                                           monkeypatch):
     from imr_ml import cli
 
@@ -352,7 +351,7 @@ resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))  # then writes fai
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_a_full_disk_while_scoring_ends_with_one_line_and_resume_completes(
-        letters, model_dir, tmp_path, suffix):  # noqa: F811
+        letters, model_dir, tmp_path, suffix):
     full, out = tmp_path / f"full{suffix}", tmp_path / f"scores{suffix}"
     assert _score([letters], model_dir, full) == 0
     args = ["score", str(letters), "--model", str(model_dir), "--out", str(out), "-q",
@@ -368,7 +367,7 @@ def test_a_full_disk_while_scoring_ends_with_one_line_and_resume_completes(
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_a_full_disk_while_converting_keeps_the_journal_for_resume(
-        letters, model_dir, tmp_path, monkeypatch, capsys, suffix):  # noqa: F811
+        letters, model_dir, tmp_path, monkeypatch, capsys, suffix):
     full, out = tmp_path / f"full{suffix}", tmp_path / f"scores{suffix}"
     assert _score([letters], model_dir, full) == 0
     writer = {".csv": "_write_csv", ".parquet": "_write_parquet", ".jsonl": "_write_jsonl_rows"}
@@ -390,7 +389,7 @@ def test_a_full_disk_while_converting_keeps_the_journal_for_resume(
 
 @pytest.mark.parametrize("command", ["segment", "score-table"])
 def test_a_full_disk_in_segment_and_score_table_ends_with_one_line(
-        letters, model_dir, tmp_path, command):  # noqa: F811
+        letters, model_dir, tmp_path, command):
     if command == "segment":
         out = tmp_path / "items.jsonl"
         args = ["segment", str(letters), "--out", str(out), "-q"]
@@ -423,7 +422,7 @@ scorer.load_model = slow
 
 
 @pytest.mark.parametrize("command", ["score", "score-table"])
-def test_sigterm_while_the_model_loads_stops_with_one_line(letters, model_dir, tmp_path,  # noqa: F811
+def test_sigterm_while_the_model_loads_stops_with_one_line(letters, model_dir, tmp_path,
                                                            command):
     marker = tmp_path / "loading"
     inputs = [str(letters)] if command == "score" else [str(letters / "x.csv"),
@@ -447,7 +446,7 @@ def test_sigterm_while_the_model_loads_stops_with_one_line(letters, model_dir, t
 
 # --resume removes the temporaries killed runs left, and refuses another model or inputs
 
-def test_resume_removes_stale_temporaries_but_not_a_live_runs(letters, model_dir, tmp_path,  # noqa: F811
+def test_resume_removes_stale_temporaries_but_not_a_live_runs(letters, model_dir, tmp_path,
                                                               monkeypatch):
     out = tmp_path / "scores.csv"
     _stopped_after_3_rows(letters, model_dir, out, monkeypatch)
@@ -460,7 +459,7 @@ def test_resume_removes_stale_temporaries_but_not_a_live_runs(letters, model_dir
     assert not stale.exists() and live.exists() and out.exists()
 
 
-def test_resume_with_another_model_or_other_inputs_is_refused(letters, model_dir, tmp_path,  # noqa: F811
+def test_resume_with_another_model_or_other_inputs_is_refused(letters, model_dir, tmp_path,
                                                               monkeypatch, capsys):
     out = tmp_path / "scores.jsonl"
     _stopped_after_3_rows(letters, model_dir, out, monkeypatch)
@@ -480,7 +479,7 @@ def test_resume_with_another_model_or_other_inputs_is_refused(letters, model_dir
 
 # CSV formula injection: neutralised in CSV only
 
-def test_csv_cells_that_would_run_as_formulas_are_neutralised(model_dir, tmp_path,  # noqa: F811
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(model_dir, tmp_path,
                                                               monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("=cmd.txt").write_text(SMALL_LETTER)
@@ -502,7 +501,7 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(model_dir, tmp_pat
 
 
 
-def test_resume_refuses_a_journal_whose_rows_lack_columns(letters, model_dir, tmp_path,  # noqa: F811
+def test_resume_refuses_a_journal_whose_rows_lack_columns(letters, model_dir, tmp_path,
                                                           monkeypatch, capsys):
     out = tmp_path / "scores.csv"
     _stopped_after_3_rows(letters, model_dir, out, monkeypatch)

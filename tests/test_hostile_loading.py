@@ -14,13 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import test_score
 from imr_ml.cli import main
 from imr_ml.model.persistence import METADATA_FILE, MODEL_FILE, sha256_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
-model_dir = test_score.model_dir  # the fixture: a small model fitted on the samples
 
 
 def _one_line_error(capsys, *words: str) -> str:

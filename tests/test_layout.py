@@ -1,10 +1,10 @@
 """The package's layout: imports only go down the data flow, and no module imports itself back.
 
 Parts, lowest first: `errors`, `labels`, `paths` ← `letters` ← `segment` ← `corpus` ← `model`
-← `store` ← `training` | `scoring` ← `cli` (and the package's `__init__`). A module imports
-modules of its own part or of lower parts only; `training` and `scoring` never import each
-other; `model` never imports MLflow. Every import counts, those inside functions and
-`TYPE_CHECKING` blocks too.
+← `store` ← `training` | `scoring` | `report` ← `cli` (and the package's `__init__`). A module
+imports modules of its own part or of lower parts only; `training`, `scoring` and `report`
+never import each other; `model` never imports MLflow. Every import counts, those inside
+functions and `TYPE_CHECKING` blocks too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "imr_ml"
 RANKS = {"errors": 0, "labels": 0, "paths": 0, "letters": 1, "segment": 2, "corpus": 3,
-         "model": 4, "store": 5, "training": 6, "scoring": 6, "cli": 7, "": 7}
+         "model": 4, "store": 5, "training": 6, "scoring": 6, "report": 6, "cli": 7,
+         "": 7}
 FORBIDDEN_THIRD_PARTY = {"model": ("mlflow",), "segment": ("mlflow", "sklearn"),
                          "letters": ("mlflow", "sklearn", "spacy")}
 

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,15 +22,12 @@ import imr_ml
 from badinputs import SMALL_LETTER, write_all
 from imr_ml.cli import main
 from imr_ml.labels import CATEGORIES, DRUG_CLASSES, PHARMACY
-from imr_ml.model import persistence
 from imr_ml.scoring import workers
 from imr_ml.scoring.output import partial_path, read_table
 from imr_ml.scoring.scorer import LIST_COLUMNS, Scorer, is_letter_start, load_model
 from imr_ml.scoring.workers import tapered_chunks
 from imr_ml.segment.categories import shared_lexicon
 from imr_ml.segment.rows import segment_letters
-from imr_ml.training.config import classifier, load_config
-from imr_ml.training.data import load_items
 from pdfs import text_to_pdf
 from test_cli_segment import EXPECTED_ERRORS
 
@@ -39,21 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).parent
 SAMPLES = ROOT / "data" / "samples"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory) -> Path:
-    """A small model fitted on the committed sample corpus (not models/)."""
-    cfg = load_config(ROOT / "configs" / "default.yaml", [
-        f"data.corpora=[{{path: {SAMPLES}, kind: synthetic}}]", "splits.cv_folds=0",
-        "baselines=[]", "models.decision.features=[word]",
-        "models.reasons.features=[word, item_text]",
-    ])
-    items, _ = load_items(cfg, weak_labels=False)
-    with warnings.catch_warnings():  # few items per class for calibration: expected here
-        warnings.simplefilter("ignore", UserWarning)
-        model = classifier(cfg).fit(items)
-    return persistence.save(model, tmp_path_factory.mktemp("model") / "m")
 
 
 @pytest.fixture(scope="module")

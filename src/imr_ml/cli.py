@@ -275,6 +275,38 @@ def _table_rows(scorer: Scorer, texts: pd.Series, items: list[object] | None,
         yield from scored.astype(object).where(scored.notna(), None).to_dict("records")
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from imr_ml.report import build, concat, render
+    from imr_ml.scoring.output import atomic_text, read_table, writable
+    from imr_ml.scoring.scorer import LIST_COLUMNS
+
+    if Path(args.out).suffix.lower() not in (".html", ".htm"):
+        raise TableError(f"{args.out}: report writes an HTML page; name the file .html")
+    writable(args.out)
+    frames = [_scores(read_table(path, LIST_COLUMNS), path) for path in args.scores]
+    tables = build(concat(frames))
+    if args.tables:
+        for name, table in tables.items():
+            with atomic_text(Path(args.tables) / f"{name}.csv") as handle:
+                table.to_csv(handle, index=False)
+    with atomic_text(args.out) as handle:
+        handle.write(render(tables, args.title))
+    overall = tables["overall"]
+    print(f"reported {int(overall['items'].sum())} items of {len(args.scores)} scores files; "
+          f"wrote {args.out}" + (f" and tables to {args.tables}" if args.tables else ""),
+          file=sys.stderr)
+    return 0
+
+
+def _scores(frame: pd.DataFrame, path: str) -> pd.DataFrame:
+    """A scores table, checked: it must have the `status` and `decision_pred` of score's."""
+    missing = [c for c in ("status", "decision_pred") if c not in frame]
+    if missing:
+        raise TableError(f"{path}: not an output of imr-ml score or score-table (no "
+                         f"{', '.join(missing)} column)")
+    return frame
+
+
 def _at_least(low: float, kind: type = int) -> Callable[[str], float]:
     """An argparse type: a finite number of `kind` no smaller than `low`."""
     def parse(text: str) -> float:
@@ -385,6 +417,15 @@ def build_parser() -> argparse.ArgumentParser:
     tab.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     _add_scoring(tab)
     tab.set_defaults(func=cmd_score_table)
+
+    rep = sub.add_parser("report", help="what a batch of scored letters says, as an HTML page")
+    rep.add_argument("scores", nargs="+", metavar="SCORES",
+                     help="outputs of score or score-table (.csv, .jsonl or .parquet)")
+    rep.add_argument("--out", required=True, help="output .html page")
+    rep.add_argument("--tables", metavar="DIR", help="also write every aggregate as a CSV here")
+    rep.add_argument("--title", default="IMR letters: what the batch says",
+                     help="the page's title")
+    rep.set_defaults(func=cmd_report)
     return parser
 
 

@@ -322,7 +322,8 @@ def _neutralised(cells: pd.Series) -> pd.Series:
 
 
 def read_table(path: str | Path, list_columns: Iterable[str] = ()) -> pd.DataFrame:
-    """A .csv/.jsonl/.parquet table; in CSV, `list_columns` are split on ";" into lists."""
+    """A .csv/.jsonl/.parquet table; in CSV, those of `list_columns` it has are split on ";"
+    into lists."""
     import pandas as pd
 
     suffix = table_format(path)
@@ -339,7 +340,7 @@ def read_table(path: str | Path, list_columns: Iterable[str] = ()) -> pd.DataFra
         raise TableError(f"{path}: not found") from None
     except (OSError, ValueError) as err:  # pandas' and pyarrow's parse errors are ValueErrors
         raise TableError(f"{path}: cannot read it as a {suffix} table ({err})") from None
-    for column in list_columns:
+    for column in (c for c in list_columns if c in frame):
         frame[column] = frame[column].map(
             lambda v: v.split(LIST_SEPARATOR) if isinstance(v, str) and v else [])
     return frame
