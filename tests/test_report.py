@@ -253,3 +253,16 @@ def test_the_page_renders_in_headless_chromium(frame, tmp_path):
     inked = np.flatnonzero((pixels < 200).any(axis=1))
     assert len(inked) > 1000  # text, tables and figures: not a blank page
     assert inked.max() > 3800  # the page is longer than the window: content to the bottom
+
+
+def test_table_cells_a_spreadsheet_would_run_are_neutralised(scores, tmp_path):
+    rows = [json.loads(line) for line in scores.read_text(encoding="utf-8").splitlines()]
+    row = next(r for r in rows if r["status"] == "ok" and r["decision_stated"])
+    row["item_text"] = "=HYPERLINK(\"x\")"
+    row["decision_pred"] = "overturned" if row["decision_stated"] == "upheld" else "upheld"
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["report", str(source), "--out", str(tmp_path / "r.html"),
+                 "--tables", str(tmp_path / "tables")]) == 0
+    cells = pd.read_csv(tmp_path / "tables" / "disagreements.csv")["item_text"].tolist()
+    assert "'=HYPERLINK(\"x\")" in cells

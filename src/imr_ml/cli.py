@@ -277,7 +277,7 @@ def _table_rows(scorer: Scorer, texts: pd.Series, items: list[object] | None,
 
 def cmd_report(args: argparse.Namespace) -> int:
     from imr_ml.report import build, concat, render
-    from imr_ml.scoring.output import atomic_text, read_table, writable
+    from imr_ml.scoring.output import atomic_text, neutralised, read_table, writable
     from imr_ml.scoring.scorer import LIST_COLUMNS
 
     if Path(args.out).suffix.lower() not in (".html", ".htm"):
@@ -288,7 +288,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.tables:
         for name, table in tables.items():
             with atomic_text(Path(args.tables) / f"{name}.csv") as handle:
-                table.to_csv(handle, index=False)
+                # item texts and evidence come from letters: no cell a spreadsheet would run
+                table.apply(neutralised).to_csv(handle, index=False)
     with atomic_text(args.out) as handle:
         handle.write(render(tables, args.title))
     overall = tables["overall"]

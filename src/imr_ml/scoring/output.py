@@ -304,13 +304,13 @@ def _write_csv(chunks: Iterable[list[dict[str, Any]]], path: Path, schema: pa.Sc
             for column in lists:
                 frame[column] = frame[column].map(lambda v: LIST_SEPARATOR.join(v or []))
             for column in texts:
-                frame[column] = _neutralised(frame[column])
+                frame[column] = neutralised(frame[column])
             frame[integers] = frame[integers].astype("Int64")
             # CRLF line ends (RFC 4180): a cell holding a carriage return is then quoted
             frame.to_csv(handle, header=n == 0, index=False, lineterminator="\r\n")
 
 
-def _neutralised(cells: pd.Series) -> pd.Series:
+def neutralised(cells: pd.Series) -> pd.Series:
     """The cells, those that a spreadsheet would run as a formula prefixed with "'": those
     starting with = + - @, a tab or a carriage return (OWASP, "CSV Injection")."""
     import pandas as pd
