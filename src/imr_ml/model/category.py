@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -109,7 +109,7 @@ class CategoryClassifier(BaseEstimator):
         return Pipeline([("tfidf", TfidfVectorizer(analyzer="char_wb", lowercase=True,
                                                    ngram_range=tuple(self.ngram_range),
                                                    sublinear_tf=True)),
-                         ("clf", clone(classifier))])
+                         ("clf", classifier)])
 
 
 def _texts(texts: Sequence[Any]) -> list[str]:
