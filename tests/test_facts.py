@@ -126,6 +126,58 @@ def test_text_of_no_layout_has_no_facts(nlp):
     assert _facts(nlp("Case Number: CM16-0123456\nDate of Injury: 01/02/2015\n")) == EMPTY
 
 
+@pytest.mark.parametrize("layout", ["issue_at_dispute", "numbered_2013"])
+@pytest.mark.parametrize(("block", "specialty", "licensure"), [
+    ("The reviewer is licensed in California and is Board Certified in Orthopaedic Surgery.",
+     ["Orthopaedic Surgery"], ["California"]),
+    (("The reviewer is licensed to practice in Oregon and Idaho, is Board Certified in Family "
+     "Medicine and has a subspecialty in Sports Medicine."),
+     ["Family Medicine", "Sports Medicine"], ["Oregon", "Idaho"]),
+    (("The physician reviewer is licensed in Texas. The reviewer is Board Certified in "
+     "Anesthesiology with a subspecialty in Pain Medicine."),
+     ["Anesthesiology", "Pain Medicine"], ["Texas"]),
+    (("The reviewer is licensed in Nevada and Board Certified in Physical Medicine and "
+     "Rehabilitation."), ["Physical Medicine and Rehabilitation"], ["Nevada"]),
+])
+def test_the_reviewers_credentials_are_read_in_either_order(layout, block, specialty, licensure):
+    heading = ("MEDICAL REVIEWER QUALIFICATIONS:" if layout == "issue_at_dispute"
+               else "Medical Qualifications of the Expert Reviewer:")
+    facts = FactReader().read(f"Some text.\n{heading}\n{block}\nCase Summary:\n", layout)
+    assert (facts["reviewer_specialty"], facts["reviewer_licensure"]) == (specialty, licensure)
+
+
+def test_the_reviewer_block_is_read_within_a_bounded_window():
+    """Contrived text without a full stop made the reviewer patterns quadratic (a 200,000
+    character text took a minute): each now reads a window of at most a few hundred
+    characters, whatever the letter's length (speed: benchmarks/bench_segment.py)."""
+    reader = FactReader()
+    seen: list[int] = []
+
+    class Counting:  # a pattern that notes how much text it is given
+        def __init__(self, rx):
+            self.rx = rx
+
+        def search(self, text):
+            seen.append(len(text))
+            return self.rx.search(text)
+
+    windows = set()
+    for layout in ("issue_at_dispute", "numbered_2013"):
+        fields = reader.rules[layout]
+        for name in ("reviewer_specialty", "reviewer_licensure"):
+            assert all(window is not None for _, window in fields[name])
+            windows |= {window for _, window in fields[name]}
+            fields[name] = [(Counting(rx), window) for rx, window in fields[name]]
+    bound = max(chars for _, chars in windows)
+    assert bound <= 1000
+    text = ("MEDICAL REVIEWER QUALIFICATIONS: " + "is licensed in Board Certified in " * 6000
+            + "x")
+    assert len(text) > 200_000
+    facts = reader.read(text, "issue_at_dispute")
+    assert seen and max(seen) <= bound
+    assert facts["case_number"] is None
+
+
 @pytest.mark.parametrize(("stated", "iso"), [
     ("11/18/2016", "2016-11-18"), ("1/5/2016", "2016-01-05"), ("11-18-16", "2016-11-18"),
     ("4/1/98", "1998-04-01"), ("2016-11-18", "2016-11-18"), ("November 18, 2016", "2016-11-18"),
@@ -156,6 +208,8 @@ def test_every_layout_has_rules_for_its_facts():
     (lambda d: d["groups"]["case"].update(case_number=["(?P<value>["]), "group case"),
     (lambda d: d["layouts"].update(numbered_2013=["nope"]), "no group 'nope'"),
     (lambda d: d.pop("groups"), "not a letter facts file"),
+    (lambda d: d["windows"].update(nope={"after": "x", "chars": 9}), "windows: no group 'nope'"),
+    (lambda d: d["windows"]["qualifications"].update(after="("), "window qualifications"),
 ])
 def test_a_malformed_facts_file_is_refused_by_name(tmp_path, change, message):
     data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
