@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,25 @@ def test_the_reviewer_block_is_read_within_a_bounded_window():
 ])
 def test_dates_become_iso_or_nothing(stated, iso):
     assert iso_date(stated) == iso
+
+
+def test_only_plausible_years_are_dates():
+    next_year = date.today().year + 1
+    assert iso_date(f"1/2/{next_year}", "decision_date") == f"{next_year}-01-02"
+    for stated in ("1/2/0001", f"1/2/{next_year + 1}", "2040-01-02", "Jan 2, 2012"):
+        assert iso_date(stated, "decision_date") is None, stated
+    assert iso_date("1/2/1962", "date_of_injury") == "1962-01-02"  # injuries may be old
+    assert iso_date("1/2/1962", "ur_denial_date") is None          # IMR began in 2013
+    assert iso_date("1/2/1899", "date_of_injury") is None
+    text = ISSUES_DECISIONS.replace("Decision Date: 04/11/2016", "Decision Date: 04/11/0001")
+    assert FactReader().read(text, "issues_decisions")["decision_date"] is None
+
+
+@pytest.mark.parametrize("stated", ["11/18/20161", "2016-11-189", "November 18, 20161"])
+def test_a_date_followed_by_more_digits_is_no_date(stated):
+    text = ISSUES_DECISIONS.replace("Date of Injury: 07/19/2011", f"Date of Injury: {stated}")
+    facts = FactReader().read(text, "issues_decisions")
+    assert facts["date_of_injury"] is None and facts["decision_date"] == "2016-04-11"
 
 
 def test_a_date_that_is_no_date_stays_empty():

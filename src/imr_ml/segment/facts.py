@@ -5,8 +5,9 @@ Read from a letter's header and reviewer block by the patterns of ``letter_facts
 run only over a window of a few hundred characters after its heading, so that reading the
 facts stays linear in the letter's length whatever the text. Dates become ISO
 ``YYYY-MM-DD``; the reviewer's specialties and states of licensure become lists. A field the
-letter does not state, or states in a form that does not parse (a date such as 13/45/2016),
-stays empty (None, or [] for a list): never a guess. Pure Python over the text, no spaCy.
+letter does not state, or states in a form that does not parse (a date such as 13/45/2016, or
+of an implausible year: `plausible_years`), stays empty (None, or [] for a list): never a
+guess. Pure Python over the text, no spaCy.
 """
 
 from __future__ import annotations
@@ -44,12 +45,23 @@ _MONTHS = {name: n for n, names in enumerate(
      ("dec", "december")), start=1) for name in names}
 # A two-digit year up to this is 20yy, above it 19yy (IMR began in 2013; injuries are older).
 _CENTURY_PIVOT = 40
+# The plausible years of a letter's dates: from IMR's beginning (2013; UR decisions from then
+# on go to IMR) for the dates of the review, from 1900 for the date of injury (a lifetime
+# award can run for decades), to next year (a letter dated ahead of a clock) for all.
+IMR_BEGAN = 2013
+EARLIEST_INJURY = 1900
+
+
+def plausible_years(field: str) -> range:
+    """The years a date `field` (one of `DATE_FIELDS`) may have; other years are no date."""
+    return range(EARLIEST_INJURY if field == "date_of_injury" else IMR_BEGAN,
+                 date.today().year + 2)
 
 
 @lru_cache(maxsize=4096)  # letters of a batch share dates: most are looked up, not parsed
-def iso_date(text: str) -> str | None:
+def iso_date(text: str, field: str = "date_of_injury") -> str | None:
     """A stated date ("11/18/2016", "11-18-16", "November 18, 2016") as "2016-11-18", or
-    None where it is no calendar date."""
+    None where it is no calendar date or its year is not plausible for the date `field`."""
     if m := _NUMERIC_DATE.fullmatch(text):
         if m.group(4):
             year, month, day = int(m.group(4)), int(m.group(5)), int(m.group(6))
@@ -63,6 +75,8 @@ def iso_date(text: str) -> str | None:
         month = _MONTHS.get(m.group(1).lower(), 0)
         day, year = int(m.group(2)), int(m.group(3))
     else:
+        return None
+    if year not in plausible_years(field):
         return None
     try:
         return date(year, month, day).isoformat()
@@ -101,7 +115,7 @@ class FactReader:
             for rx, window in patterns:
                 if m := rx.search(within(window)):
                     value = m.group("value")
-                    facts[name] = (iso_date(value) if name in _DATES
+                    facts[name] = (iso_date(value, name) if name in _DATES
                                    else _clean(value) or None)
                     break
         return facts
