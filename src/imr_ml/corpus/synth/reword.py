@@ -12,6 +12,8 @@ from collections.abc import Callable
 # Each key may be replaced by any of its values (the key itself is always one of them).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "documented": ("documented", "noted", "recorded"),
+    "on examination": ("on examination", "on physical examination", "on physical examination",
+                       "on exam"),
     "examination": ("examination", "exam", "evaluation"),
     "conservative care": ("conservative care", "conservative treatment", "non-operative care"),
     "conservative treatment": ("conservative treatment", "conservative care",
@@ -23,15 +25,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "severe": ("severe", "significant", "marked"),
     "clear": ("clear", "specific", "defined"),
     "specific": ("specific", "measurable", "concrete"),
-    "goals": ("goals", "targets", "objectives"),
+    "goals": ("goals", "targets", "objectives", "objectives"),
     "adequate": ("adequate", "sufficient", "appropriate"),
     "progressive": ("progressive", "worsening"),
     "a trial of": ("a trial of", "an attempt at", "a course of"),
     "signs": ("signs", "findings"),
     "findings": ("findings", "signs"),
-    "patients": ("patients", "injured workers", "individuals"),
+    "patients": ("patients", "patients", "individuals"),
     "treatment plan": ("treatment plan", "plan of care", "care plan"),
-    "evidence": ("evidence", "support", "indication"),
+    "evidence": ("evidence", "evidence", "support", "indication"),
 }
 REWORD = 0.5  # chance that each occurrence takes a synonym
 _WORD = re.compile(r"\b(" + "|".join(map(re.escape, sorted(SYNONYMS, key=len, reverse=True)))
