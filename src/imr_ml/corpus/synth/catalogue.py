@@ -575,7 +575,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("range of motion improving by 30 degrees and lifting tolerance rising from 10 to "
               "25 pounds over the first sessions"),
               "a return to modified duty after the first block of sessions"),
-        weight=5.0),
+        weight=6.0),
     Treatment(
         "chiro", "physical_medicine", ("chiropractic care", "manipulation",
                                        "chiropractic treatment"),

@@ -116,7 +116,7 @@ STYLES: tuple[Style, ...] = (
     _s("recap", 0, detail=(
         (("The [most recent|latest] [progress report|clinical note] [documented|indicated] "
           "{complaint}[ rated {pain}/10|] with {exam}."),
-         ("[Current medications|The current medication regimen] [included|consisted of] "
+         ("[Current medications|The current medication regimen] [consisted of|were] "
           "{meds}[, and {pt} {work}|]."),),
         ("Prior treatment [has included|included] {history}[ with [limited|temporary] relief|].",
          ""),
@@ -127,7 +127,7 @@ STYLES: tuple[Style, ...] = (
           "{mechanism}|] and [is being treated for|has a diagnosis of] {dx}."),
          ("{Pt} [is being treated for|has ongoing symptoms of] {dx}[ after a work injury on "
           "{doi}| following the injury of {doi}| related to the {doi} injury|]."),
-         "[The patient's|The] [symptoms|complaints] [included|consisted of] {complaint}."),
+         "[The patient's|The] [symptoms|complaints] [consisted of|were] {complaint}."),
         (("[The physical examination [noted|documented]|The most recent [physical "
           "examination|exam] [revealed|documented]|Objective findings included] {exam}."), "", "",
          "",
@@ -141,7 +141,7 @@ STYLES: tuple[Style, ...] = (
         ("[According to|According to|Based on|Per] {records}, {pt} {prior_use}.",
          "{Pt} {prior_use}[ prior to this request|].", "The documentation indicated that {pt} {prior_use}."),
     ), course=(
-        (("[The|{Pt}'s] current [medication regimen|medications] [included|consisted of] "
+        (("[The|{Pt}'s] current [medication regimen|medications] [consisted of|were] "
           "{meds}."),
          ("[An|A prior] [MRI|imaging study|x-ray] [was obtained|was performed] [previously|"
           "in the past][; the results were [not provided|not discussed]|]."),
@@ -198,7 +198,7 @@ STYLES: tuple[Style, ...] = (
         ("{Pt} {work} at this time.", "[Medications|The medications] listed were {meds}.", ""),
     ), any=(
         ("{Pt} [has|had] [a history of|ongoing] {complaint}[ following an injury on {doi}|].",
-         ("The [records|notes] [indicate|show] that {pt} [has|had] {complaint}[ related to "
+         ("The [clinical notes|documentation] [indicate|show] that {pt} [has|had] {complaint}[ related to "
           "{dx}|]."),
          "In [the|this] case, {pt} [is being seen for|was evaluated for] {dx}."),
         ("[Examination findings|The exam] [included|showed] {exam}.", "", ""),
@@ -319,8 +319,9 @@ STYLES: tuple[Style, ...] = (
     ), quantity=(
         ("{Src} [recommend|advise] {allowed}.", "Guidelines recommend {allowed}."),
     ), fi=(
-        ("Continued {t} is recommended only with [objective|documented] improvement from "
-         "{fi_prior}.", "{Src} require evidence of functional improvement before {t} is continued."),
+        (("Continued {t} is recommended only with [objective|documented] improvement from "
+          "{fi_prior}."),
+         "{Src} require evidence of functional improvement before {t} is continued."),
     ), extra=(
         ("{T} is [recommended|indicated] [together with|as part of] {adjunct}.",
          "Care should focus on [function|a return to usual activity].",
@@ -337,7 +338,7 @@ STYLES: tuple[Style, ...] = (
     ), indication=(
         (("[Criteria for the use of {t} include|Criteria for {t} include|Indications for {t} "
           "include] {need}[ and {need2}|]."),
-         "{Src} [further |]recommend {t} [only |]in patients [with|who have] {need}."),
+         "{Src} [also |]recommend {t} [only |]in patients [with|who have] {need}."),
     ), quantity=(
         ("{Src} [allow for|support] {allowed}.",
          "The recommended [course|duration|amount] of {t} is {allowed}.",
@@ -357,7 +358,7 @@ STYLES: tuple[Style, ...] = (
          ("[Progress with|Any benefit from] {t} [is to|must] be [monitored|"
           "documented] {review}.")),
     ), caveat=(
-        ("{Src} further state that {t} is not [indicated|recommended] unless there is {need}.",),
+        ("{Src} indicate that {t} is not [indicated|recommended] unless there is {need}.",),
     ), unaddressed=(
         ("The MTUS and ACOEM guidelines do not [specifically |]address this request.",),
     )),
@@ -413,7 +414,7 @@ STYLES: tuple[Style, ...] = (
          ("[However,|In this case,] {records} [does not establish|fails to document|did not "
           "demonstrate] {missing}."),
          ("However, there was a lack of [objective |]findings [on physical examination|in "
-          "the records] to [warrant|support] the requested {t}, such as {missing}."),
+          "the documentation] to [warrant|support] the requested {t}, such as {missing}."),
          "Documentation of {missing} was not provided[ to support the requested {kind}| for review|].",
          "There [is|was] no indication of {missing}[ to warrant the request|].",
          ("There [is|was] [a lack of documentation regarding|no indication the patient had] "
@@ -444,7 +445,7 @@ STYLES: tuple[Style, ...] = (
         (("[Per|Within] {records}, {pt} [had|was noted to have] {exam_brief}; "
           "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
          ("There was no [evidence|indication] of {missing} [noted on physical examination|in "
-          "the documentation provided|in the records]."),
+          "the documentation provided]."),
          ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
           "to [warrant|support] the request."),
          "There is a lack of [documented |objective |]evidence of {missing}.",

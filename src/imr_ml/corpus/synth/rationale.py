@@ -32,16 +32,16 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "the California MTUS/ACOEM Guidelines", "the CA MTUS/ACOEM Guidelines",
               "the California MTUS and ACOEM Guidelines")),
     ("ODG", ("the Official Disability Guidelines", "the Official Disability Guidelines",
-             "the ODG")),
-    ("Official Disability", ("the Official Disability Guidelines", "the ODG")),
+             "the Official Disability Guidelines", "the ODG")),
+    ("Official Disability", ("the Official Disability Guidelines",
+                             "the Official Disability Guidelines", "the ODG")),
     ("ACOEM", ("the ACOEM Guidelines", "the ACOEM Practice Guidelines")),
     ("", ("the cited references", "the referenced guidelines")),
 )
 GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
                 "better sitting and walking tolerance with less medication use")
 GENERIC_NEED = "a clear clinical indication"
-GENERIC_NEED2 = ("a clear treatment plan", "a documented treatment plan with measurable "
-                 "objectives")
+GENERIC_NEED2 = ("a clear treatment plan", "a treatment plan with specific goals")
 # What guideline passages pair a treatment with, and when they have it reviewed.
 ADJUNCT = ("[an independent|a structured|a supervised] [home exercise|activity] program",
            "active self-directed exercise", "a graded return to activity",
@@ -72,7 +72,7 @@ AFFIRM = 0.3
 UNADDRESSED = 0.4  # no MTUS citation: say that the MTUS does not address the request
 # The guideline passage restates each criterion the treatment has with these chances,
 # whatever the item's reasons: reviewers restate the guideline's position as a whole.
-RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.3,
+RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.2,
            "extra": 0.45}
 HISTORY = {"any": 0.5, "course": 0.25, "prior": 0.7, "request": 0.35}
 # How much a reviewer writes: (scale of the history and restatement chances above, weight).

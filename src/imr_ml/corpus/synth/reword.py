@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 # Each key may be replaced by any of its values (the key itself is always one of them).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "documented": ("documented", "noted", "recorded"),
+    "documented": ("documented", "noted", "noted", "shown", "recorded"),
     "on examination": ("on examination", "on physical examination", "on physical examination",
                        "on exam"),
     "examination": ("examination", "exam", "evaluation"),
@@ -25,7 +25,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "severe": ("severe", "significant", "marked"),
     "clear": ("clear", "specific", "defined"),
     "specific": ("specific", "measurable", "concrete"),
-    "goals": ("goals", "targets", "objectives", "objectives"),
+    "goals": ("goals", "targets", "objectives"),
     "adequate": ("adequate", "sufficient", "appropriate"),
     "progressive": ("progressive", "worsening"),
     "a trial of": ("a trial of", "an attempt at", "a course of"),
