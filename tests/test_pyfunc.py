@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ import pandas as pd
 import pytest
 
 from imr_ml.cli import main
+from imr_ml.errors import ModelLoadError
 from imr_ml.scoring import pyfunc
 from imr_ml.scoring.output import LIST_SEPARATOR
 from imr_ml.scoring.scorer import LIST_COLUMNS
@@ -152,6 +154,17 @@ def test_the_folder_carries_the_package_its_data_and_its_version(saved, model_di
     assert info.metadata["imr_ml_version"] == imr_ml.__version__
     pinned = (saved / "requirements.txt").read_text().split()
     assert "imr-ml" not in " ".join(pinned) and any(p.startswith("spacy==") for p in pinned)
+
+
+def test_a_model_of_another_imr_ml_major_version_is_refused(saved, tmp_path):
+    copy = shutil.copytree(saved, tmp_path / "model")
+    (folder,) = (copy / "artifacts").iterdir()
+    metadata = folder / "metadata.json"
+    saved_metadata = json.loads(metadata.read_text())
+    saved_metadata["packages"]["imr-ml"] = "99.0"
+    metadata.write_text(json.dumps(saved_metadata))
+    with pytest.raises(ModelLoadError, match="trained with imr-ml 99.0, running"):
+        mlflow.pyfunc.load_model(str(copy))
 
 
 # ---- a fresh virtualenv with only the model's requirements --------------------------------
@@ -294,3 +307,6 @@ def test_mlflow_models_serve_answers_letters_and_rationales(server, letters, cli
                                                   "data": [[rationale]]}})
     assert row["status"] == "ok" and row["decision_pred"] in ("upheld", "overturned")
     assert 0 <= row["p_overturned"] <= 1
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _invoke(server, {"dataframe_records": [{"text": "a", "rationale": "b"}]})
+    assert refused.value.code == 400 and "it has both" in refused.value.read().decode()
