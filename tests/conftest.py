@@ -11,6 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_LETTERS = REPO.parent / "shared" / "real" / "letters"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow_env run last, so that the virtualenv they wait for is installed
+    while the others run (tests/test_pyfunc.py)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow_env") is not None)
+
+
 def _rationales(folder: Path) -> list[str]:
     from imr_ml.segment.rows import segment_letters
 
