@@ -27,7 +27,7 @@ import pytest
 from imr_ml.cli import main
 from imr_ml.errors import ModelLoadError
 from imr_ml.scoring import pyfunc
-from imr_ml.scoring.output import LIST_SEPARATOR
+from imr_ml.scoring.output import joined
 from imr_ml.scoring.scorer import LIST_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def cli_rows(model_dir, items, tmp_path_factory) -> dict[str, list[dict]]:
 
 def _plain(row: dict) -> dict:
     """A row with lists `;`-joined and NaN as None, as the pyfunc gives it."""
-    return {k: LIST_SEPARATOR.join(v) if k in LIST_COLUMNS and isinstance(v, list)
+    return {k: joined(v) if k in LIST_COLUMNS and isinstance(v, list)
             else None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
 
 

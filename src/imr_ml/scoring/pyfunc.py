@@ -11,8 +11,9 @@ are all optional):
   context applied: the rows of `imr-ml score` (`Scorer.columns`; `source` is `row N`);
 - items: `rationale`, optional `item_text` → one row per input row: the rows of
   `imr-ml score-table` (`Scorer.table_columns`; `row` is the input row's position).
-Output: lists `;`-joined (as in the CSV of `score`), missing values None, so that every cell
-is a JSON scalar. A missing, blank, non-text or over-long text gives an error row.
+Output: lists `;`-joined as in the CSV of `score` (`imr_ml.scoring.output.joined`), missing
+values None, so that every cell is a JSON scalar. A missing, blank, non-text or over-long text
+gives an error row.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 
 from imr_ml.model import persistence
-from imr_ml.scoring.output import LIST_SEPARATOR
+from imr_ml.scoring.output import joined
 from imr_ml.scoring.scorer import LIST_COLUMNS, Scorer
 from imr_ml.version import __version__
 
@@ -73,7 +74,7 @@ def predict(scorer: Scorer, frame: pd.DataFrame) -> pd.DataFrame:
     else:
         scored = scorer.score_texts(frame["rationale"].reset_index(drop=True), extra)
     for column in scored.columns.intersection(LIST_COLUMNS):
-        scored[column] = scored[column].map(LIST_SEPARATOR.join)
+        scored[column] = scored[column].map(joined)
     return scored.astype(object).where(scored.notna(), None)
 
 
