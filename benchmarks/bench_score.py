@@ -47,10 +47,11 @@ print(json.dumps({"code": code, "seconds": seconds, "rss_kb": own, "worker_rss_k
 """
 
 
-def score(folder: Path, out: Path, workers: int, model: str) -> dict[str, float]:
-    """Score `folder` in a fresh interpreter; returns its timing and memory figures."""
+def score(folder: Path, out: Path, model: str, *options: str) -> dict[str, float]:
+    """Score `folder` in a fresh interpreter (with `options`, e.g. --workers 2); returns its
+    timing and memory figures."""
     command = [sys.executable, "-c", RUN, "score", str(folder), "--out", str(out), "-q",
-               "--workers", str(workers), "--model", model]
+               "--model", model, *options]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["letters"] = sum(1 for p in folder.iterdir() if p.suffix in {".txt", ".pdf"})
@@ -109,7 +110,7 @@ def main() -> None:
                 ("text (RSS run)", big, 2)]
         figures = []
         for kind, folder, workers in runs:
-            figures.append(score(folder, out, workers, model))
+            figures.append(score(folder, out, model, "--workers", str(workers)))
             print(line(f"{kind}, {workers} worker(s)", figures[-1]), flush=True)
         small, large = figures[1], figures[-1]
         for key in ("rss_kb", "worker_rss_kb"):

@@ -2,13 +2,16 @@
 
 The driver lists the inputs as the local engine does (`iter_paths`: folders, globs, each
 file once) and checks what can be told without reading a file (`check_file`: missing, not
-a regular file, not .txt/.pdf, over `max_bytes`), so that those inputs get their error rows
-there. Spark's `binaryFile` source reads the others' bytes; `mapInArrow` turns each batch of
-files into rows with the local engine's `Worker` (`letter_from_bytes`, segmentation,
-prediction). The `Scorer` is broadcast, so it travels once to each executor, and is unpickled
-once per Python worker (`_WORKERS`, keyed by a key of the job's own; Python workers are reused
-across tasks). Rows come back to the driver in input order (`score_rows`, for the small
-outputs: .jsonl, .csv) or go to a Parquet folder written by the executors (`write_parquet`).
+a regular file, not .txt/.pdf, over `max_bytes`, empty), so that those inputs get their
+error rows there. Spark's `binaryFile` source lists the input folders again (recursively:
+one listing per folder, not one per file) and reads the files' bytes; the few it leaves
+out (names starting with "_" or ".") are read on the driver. `mapInArrow` turns each batch
+of files into rows with the local engine's `Worker` (`letter_from_bytes`, segmentation,
+prediction). The `Scorer` is broadcast, so it travels once to each executor, and is
+unpickled once per Python worker (`_WORKERS`, under a key of the job's own; Python workers
+are reused across tasks). Rows come back to the driver in input order (`score_rows`, for
+the outputs that fit its memory: .jsonl, .csv) or go to a Parquet folder written by the
+executors (`write_parquet`).
 
 pyspark is the optional extra `imr-ml[spark]`: it is imported only here and only when used.
 """
@@ -25,11 +28,18 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 
 from imr_ml.errors import ImrMlError, LetterError, TableError
-from imr_ml.letters import check_file, iter_paths, source_name
+from imr_ml.letters import (
+    LETTER_SUFFIXES,
+    check_file,
+    iter_paths,
+    letter_from_bytes,
+    source_name,
+)
 from imr_ml.scoring.output import table_format, writable
 from imr_ml.scoring.scorer import Scorer, Summary, is_letter_start
 from imr_ml.scoring.workers import Worker
@@ -43,13 +53,14 @@ DEFAULT_MASTER = "local[*]"
 # Files per Arrow batch into (and rows out of) the Python workers: a batch is scored as one
 # chunk, as the local engine's 256 letters are; a batch of 2 MB files stays well below 1 GB.
 BATCH_FILES = 256
-# Bytes a file counts as when Spark packs files into tasks (Spark's default is 4 MB, which
-# makes tasks of 32 letters): 64 KB gives tasks of up to ~2,000 letters, fewer than the cores
-# only for small batches (`spark.sql.files.minPartitionNum` keeps one task per core).
-FILE_OPEN_COST = 64 * 1024
-# Spark lists more input paths than this with a Spark job, one task per path: slower than
-# listing here for local files (which `check_file` has just looked at anyway).
-LISTING_THRESHOLD = 1_000_000
+# Bytes a file counts as when Spark packs files into tasks of at most 128 MB
+# (`spark.sql.files.maxPartitionBytes`): with Spark's default, 4 MB, a task reads 32 letters;
+# with 512 KB, about 250 (a batch), so that the tasks outnumber the cores (the last ones
+# running alone cost less) and each is worth its overhead.
+FILE_OPEN_COST = 512 * 1024
+# The letter files Spark lists in folders: LETTER_SUFFIXES in any case ("*.{[tT][xX][tT],…}")
+LETTER_GLOB = "*.{" + ",".join("".join(f"[{c.lower()}{c.upper()}]" for c in suffix[1:])
+                               for suffix in LETTER_SUFFIXES) + "}"
 _SUMMARY_COLUMNS = ["status", "item_index", "decision_pred", "reasons_pred", "decision_agrees"]
 _GLOB_CHARS = str.maketrans({c: f"\\{c}" for c in "\\*?[]{}"})
 _WORKERS: dict[str, tuple[Worker, pa.Schema]] = {}  # in a Python worker: `Model.key` → its worker
@@ -76,13 +87,12 @@ def spark_session(master: str | None = None, quiet: bool = False) -> tuple[Spark
         conf = SparkConf()  # starts the JVM; holds spark-submit's settings, if any
         if master or not conf.contains("spark.master"):
             conf.setMaster(master or DEFAULT_MASTER)
-        if conf.get("spark.master").startswith("local"):  # the executors run this Python
-            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        if conf.get("spark.master").startswith("local"):
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors: this Python
+            conf.setIfMissing("spark.ui.enabled", "false")  # a web UI costs seconds to start
         conf.setIfMissing("spark.ui.showConsoleProgress", str(not quiet).lower())
         conf.setIfMissing("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_FILES))
         conf.setIfMissing("spark.sql.files.openCostInBytes", str(FILE_OPEN_COST))
-        conf.setIfMissing("spark.sql.sources.parallelPartitionDiscovery.threshold",
-                          str(LISTING_THRESHOLD))
         spark = SparkSession.builder.appName("imr-ml score").config(conf=conf).getOrCreate()
     except PySparkRuntimeError as err:
         raise ImrMlError(f"Spark could not start ({err.getErrorClass()}); it needs Java 17 or "
@@ -105,25 +115,24 @@ def check_output(out: str | Path) -> None:
         raise TableError(f"{out}: its folder {target.parent} is not writable")
 
 
-def score_rows(spark: SparkSession, scorer: Scorer, inputs: Iterable[str | Path], *,
+def score_rows(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Path], *,
                timeout: float | None, max_bytes: int) -> list[Row]:
     """Prediction rows of the letters `inputs` name, in input order (as the local engine's),
     collected on the driver: for outputs that fit in its memory."""
     paths = list(iter_paths(inputs))
-    rows, frame = _score(spark, scorer, paths, timeout, max_bytes)
+    rows, frame = _score(spark, scorer, inputs, paths, timeout, max_bytes)
     if frame is not None:
         rows += frame.toArrow().to_pylist()
     order = {source_name(p): n for n, p in enumerate(paths)}
     return sorted(rows, key=lambda r: (order[r["source"]], r["item_index"] or 0))
 
 
-def write_parquet(spark: SparkSession, scorer: Scorer, inputs: Iterable[str | Path],
+def write_parquet(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Path],
                   out: str | Path, *, timeout: float | None, max_bytes: int) -> Summary:
     """Score the letters `inputs` name into the Parquet folder `out` (a part file per task;
     rows of a letter together, in item order; letters in no set order); the summary of its
     rows. The folder is written beside `out` and renamed to it once complete."""
-    paths = list(iter_paths(inputs))
-    rows, frame = _score(spark, scorer, paths, timeout, max_bytes)
+    rows, frame = _score(spark, scorer, inputs, list(iter_paths(inputs)), timeout, max_bytes)
     if rows:
         checked = spark.createDataFrame(pa.Table.from_pylist(rows, schema=scorer.schema()))
         frame = checked if frame is None else frame.unionByName(checked)
@@ -155,47 +164,50 @@ def _replace(folder: Path, target: Path) -> None:
         os.replace(folder, target)
 
 
-def _score(spark: SparkSession, scorer: Scorer, paths: Sequence[Path], timeout: float | None,
+def _score(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Path],
+           paths: Sequence[Path], timeout: float | None,
            max_bytes: int) -> tuple[list[Row], DataFrame | None]:
-    """The rows of the inputs refused unread (`check_file`), and the DataFrame of the rows
-    of the others, scored on Spark (None where there are none)."""
+    """The rows of the inputs refused unread (`check_file`; empty files too), and the
+    DataFrame of the rows of the others, scored on Spark (None where there are none)."""
     refused: list[Row] = []
-    files: dict[str, str] = {}  # Spark's path (absolute, unescaped) → the path as listed
-    listed: list[str] = []  # the paths Spark reads (glob characters escaped)
-    skipped: list[tuple[str, bytes]] = []  # (Spark's path, bytes) of the files Spark skips
+    files: dict[str, str] = {}  # absolute path (Spark's, unescaped) → the path as listed
     for path in paths:
         try:
-            size = check_file(path, max_bytes=max_bytes)
+            if not check_file(path, max_bytes=max_bytes):  # Spark's scans skip empty files
+                letter_from_bytes(b"", path, max_bytes=max_bytes)
         except LetterError as err:
             refused.append(error_row(err))
-            continue
-        absolute = os.path.abspath(path)
-        files[absolute] = os.fspath(path)
-        if size and not _hidden_from_spark(path.name):
-            listed.append(absolute.translate(_GLOB_CHARS))
-        else:  # read here: a few odd files (empty; named "_…" or ".…")
-            skipped.append((f"file:{absolute}", path.read_bytes()))
+        else:
+            files[os.path.abspath(path)] = os.fspath(path)
     refused = scorer.predict_rows(refused)  # the prediction rows' columns, no prediction
     if not files:
         return refused, None
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import BinaryType, StringType, StructField, StructType
 
-    schema = StructType([StructField("path", StringType()), StructField("content", BinaryType())])
-    letters = spark.createDataFrame(skipped, schema)
-    if listed:
-        read = spark.read.format("binaryFile").load(listed).select(*schema.names)
-        letters = read.union(letters) if skipped else read
+    read = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", LETTER_GLOB).load(_roots(inputs, files))
+            .select("path", "content"))
+    seen = {unquote(urlsplit(uri).path) for uri in read.inputFiles()}
+    # files Spark's listing leaves out (named "_…" or ".…", or in such a folder): read here
+    unseen = [(f"file:{name}", Path(name).read_bytes()) for name in files if name not in seen]
+    if unseen:
+        read = read.union(spark.createDataFrame(unseen, StructType(
+            [StructField("path", StringType()), StructField("content", BinaryType())])))
     context = spark.sparkContext
     model = Model(uuid.uuid4().hex, context.broadcast(scorer), timeout, max_bytes)
     score = functools.partial(_score_batches, model, context.broadcast(files))
-    return refused, letters.mapInArrow(score, from_arrow_schema(scorer.schema()))
+    return refused, read.mapInArrow(score, from_arrow_schema(scorer.schema()))
 
 
-def _hidden_from_spark(name: str) -> bool:
-    """Spark's file listing leaves such a file out (HadoopFSUtils.shouldFilterOutPathName);
-    its file scan leaves out empty files."""
-    return name.startswith(".") or name.startswith("_") and "=" not in name
+def _roots(inputs: Sequence[str | Path], files: Iterable[str]) -> list[str]:
+    """What Spark is to list (glob characters escaped): the folders among `inputs` (but
+    those inside another), and the `files` outside them (from a glob, or named)."""
+    folders = sorted({os.path.abspath(i) for i in inputs if os.path.isdir(i)})
+    folders = [f for f in folders if not any(f.startswith(g + os.sep) for g in folders)]
+    inside = tuple(f + os.sep for f in folders)
+    alone = [name for name in files if not name.startswith(inside)]
+    return [name.translate(_GLOB_CHARS) for name in folders + alone]
 
 
 class Model(NamedTuple):
@@ -214,9 +226,13 @@ def _score_batches(model: Model, files: Broadcast[dict[str, str]],
     worker, schema = _worker(model)
     listed = files.value
     for batch in batches:
-        paths = [Path(listed[p.removeprefix("file:")]) for p in batch["path"].to_pylist()]
-        rows = worker.score(paths, batch["content"].to_pylist())
-        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+        # a file Spark lists under two paths (through a symbolic link) counts once
+        found = [(listed.get(p.removeprefix("file:")), c) for p, c in
+                 zip(batch["path"].to_pylist(), batch["content"].to_pylist())]
+        chosen = [(Path(path), content) for path, content in found if path is not None]
+        if chosen:
+            rows = worker.score(*zip(*chosen))
+            yield pa.RecordBatch.from_pylist(rows, schema=schema)
 
 
 def _worker(model: Model) -> tuple[Worker, pa.Schema]:
