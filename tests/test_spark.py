@@ -93,7 +93,8 @@ def test_spark_rows_equal_the_local_engines(local_rows, spark, letters, model_di
 @pytest.mark.spark
 def test_spark_writes_parquet_as_a_folder(local_rows, spark, letters, model_dir, tmp_path):
     out = tmp_path / "scores.parquet"
-    for _ in range(2):  # the second run replaces the first one's folder
+    out.write_bytes(b"an older output, a file")
+    for _ in range(2):  # the first run replaces the file; the second, the first one's folder
         assert _score(letters, model_dir, out, "--engine", "spark") == 0
     assert out.is_dir() and (out / "_SUCCESS").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries

@@ -136,10 +136,10 @@ def write_parquet(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Pa
     if rows:
         checked = spark.createDataFrame(pa.Table.from_pylist(rows, schema=scorer.schema()))
         frame = checked if frame is None else frame.unionByName(checked)
+    assert frame is not None, "every input gives a row"
     target = Path(out).absolute()
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
-        assert frame is not None, "every input gives a row"
         frame.write.mode("overwrite").parquet(tmp.as_uri())
         _replace(tmp, target)
     except BaseException:
@@ -154,14 +154,18 @@ def write_parquet(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Pa
 
 
 def _replace(folder: Path, target: Path) -> None:
-    """Put `folder` in the place of `target` (a file, an earlier run's folder, or nothing)."""
-    if target.is_dir():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-        os.replace(target, old)
+    """Put `folder` in the place of `target` (nothing, a file or an earlier run's folder,
+    which is moved aside first and then removed)."""
+    if not os.path.lexists(target):
         os.replace(folder, target)
+        return
+    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    os.replace(target, old)
+    os.replace(folder, target)
+    if old.is_dir() and not old.is_symlink():
         shutil.rmtree(old)
     else:
-        os.replace(folder, target)
+        old.unlink()
 
 
 def _score(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Path],
@@ -185,6 +189,8 @@ def _score(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Path],
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import BinaryType, StringType, StructField, StructType
 
+    context = spark.sparkContext
+    model = Model(uuid.uuid4().hex, context.broadcast(scorer), timeout, max_bytes)
     read = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
             .option("pathGlobFilter", LETTER_GLOB).load(_roots(inputs, files))
             .select("path", "content"))
@@ -194,8 +200,6 @@ def _score(spark: SparkSession, scorer: Scorer, inputs: Sequence[str | Path],
     if unseen:
         read = read.union(spark.createDataFrame(unseen, StructType(
             [StructField("path", StringType()), StructField("content", BinaryType())])))
-    context = spark.sparkContext
-    model = Model(uuid.uuid4().hex, context.broadcast(scorer), timeout, max_bytes)
     score = functools.partial(_score_batches, model, context.broadcast(files))
     return refused, read.mapInArrow(score, from_arrow_schema(scorer.schema()))
 
