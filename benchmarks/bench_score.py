@@ -74,11 +74,22 @@ def model_ref(corpus: Path, tmp: Path) -> str:
     return str(persistence.save(classifier(cfg).fit(items), tmp / "model"))
 
 
-def line(label: str, figures: dict[str, float]) -> str:
+def corpus(n: int, tmp: Path, model: str | None) -> tuple[Path, str]:
+    """`n` synthetic letters (seed 0) generated under `tmp`: their folder, and the model to
+    score them with (`model`, else models/LATEST's, else one fitted on them)."""
+    generate(n, 0, tmp / "synth")
+    return tmp / "synth" / "letters", model or model_ref(tmp / "synth", tmp)
+
+
+def line(label: str, figures: dict[str, float], rss: bool = True) -> str:
+    """Letters, seconds, letters/s and (`rss`) the peak RSS of the run and its workers."""
     rate = figures["letters"] / figures["seconds"]
-    return (f"{label:<28} {figures['letters']:>7,} letters {figures['seconds']:>7.1f} s "
-            f"{rate:>8,.0f} letters/s  peak RSS main {figures['rss_kb'] / 1024:>5.0f} MB, "
-            f"worker {figures['worker_rss_kb'] / 1024:>5.0f} MB")
+    text = (f"{label:<28} {figures['letters']:>7,} letters {figures['seconds']:>7.1f} s "
+            f"{rate:>8,.0f} letters/s")
+    if rss:
+        text += (f"  peak RSS main {figures['rss_kb'] / 1024:>5.0f} MB, "
+                 f"worker {figures['worker_rss_kb'] / 1024:>5.0f} MB")
+    return text
 
 
 def main() -> None:
@@ -91,9 +102,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        generate(args.n, 0, tmp / "synth")
-        letters = tmp / "synth" / "letters"
-        model = args.model or model_ref(tmp / "synth", tmp)
+        letters, model = corpus(args.n, tmp, args.model)
         texts = sorted(letters.glob("*.txt"))
         pdfs = tmp / "pdfs"
         pdfs.mkdir()
