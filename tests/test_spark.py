@@ -107,6 +107,15 @@ def test_spark_writes_parquet_as_a_folder(local_rows, spark, letters, model_dir,
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
 
 
+@pytest.mark.spark
+def test_spark_applies_the_time_limit(spark, letters, model_dir, tmp_path):
+    out = tmp_path / "scores.jsonl"
+    assert main(["score", str(letters / "odd"), "--model", str(model_dir), "--out", str(out),
+                 "-q", "--engine", "spark", "--timeout", "0.000001"]) == 1  # nothing scored
+    assert {r["error"].split(": ", 1)[1] for r in _jsonl(out)} == {
+        "extraction timed out after 1e-06 s"}
+
+
 @pytest.mark.parametrize(("options", "words"), [
     (["--engine", "spark", "--workers", "2"], "--workers does not apply to --engine spark"),
     (["--engine", "spark", "--resume"], "--resume does not apply to --engine spark"),
