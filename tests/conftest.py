@@ -28,8 +28,11 @@ def _java() -> tuple[int, str]:
     return (int(found[1]) if found else 0), said.strip().splitlines()[0] if said.strip() else ""
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `spark` skip, saying why, where Spark cannot run: no Java 17 or newer."""
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow_env run last, so that the virtualenv they wait for is installed
+    while the others run (tests/test_pyfunc.py). Tests marked `spark` skip, saying why,
+    where Spark cannot run: no Java 17 or newer."""
+    items.sort(key=lambda item: item.get_closest_marker("slow_env") is not None)
     marked = [item for item in items if item.get_closest_marker("spark")]
     if not marked:
         return

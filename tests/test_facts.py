@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,58 @@ def test_text_of_no_layout_has_no_facts(nlp):
     assert _facts(nlp("Case Number: CM16-0123456\nDate of Injury: 01/02/2015\n")) == EMPTY
 
 
+@pytest.mark.parametrize("layout", ["issue_at_dispute", "numbered_2013"])
+@pytest.mark.parametrize(("block", "specialty", "licensure"), [
+    ("The reviewer is licensed in California and is Board Certified in Orthopaedic Surgery.",
+     ["Orthopaedic Surgery"], ["California"]),
+    (("The reviewer is licensed to practice in Oregon and Idaho, is Board Certified in Family "
+     "Medicine and has a subspecialty in Sports Medicine."),
+     ["Family Medicine", "Sports Medicine"], ["Oregon", "Idaho"]),
+    (("The physician reviewer is licensed in Texas. The reviewer is Board Certified in "
+     "Anesthesiology with a subspecialty in Pain Medicine."),
+     ["Anesthesiology", "Pain Medicine"], ["Texas"]),
+    (("The reviewer is licensed in Nevada and Board Certified in Physical Medicine and "
+     "Rehabilitation."), ["Physical Medicine and Rehabilitation"], ["Nevada"]),
+])
+def test_the_reviewers_credentials_are_read_in_either_order(layout, block, specialty, licensure):
+    heading = ("MEDICAL REVIEWER QUALIFICATIONS:" if layout == "issue_at_dispute"
+               else "Medical Qualifications of the Expert Reviewer:")
+    facts = FactReader().read(f"Some text.\n{heading}\n{block}\nCase Summary:\n", layout)
+    assert (facts["reviewer_specialty"], facts["reviewer_licensure"]) == (specialty, licensure)
+
+
+def test_the_reviewer_block_is_read_within_a_bounded_window():
+    """Contrived text without a full stop made the reviewer patterns quadratic (a 200,000
+    character text took a minute): each now reads a window of at most a few hundred
+    characters, whatever the letter's length (speed: benchmarks/bench_segment.py)."""
+    reader = FactReader()
+    seen: list[int] = []
+
+    class Counting:  # a pattern that notes how much text it is given
+        def __init__(self, rx):
+            self.rx = rx
+
+        def search(self, text):
+            seen.append(len(text))
+            return self.rx.search(text)
+
+    windows = set()
+    for layout in ("issue_at_dispute", "numbered_2013"):
+        fields = reader.rules[layout]
+        for name in ("reviewer_specialty", "reviewer_licensure"):
+            assert all(window is not None for _, window in fields[name])
+            windows |= {window for _, window in fields[name]}
+            fields[name] = [(Counting(rx), window) for rx, window in fields[name]]
+    bound = max(chars for _, chars in windows)
+    assert bound <= 1000
+    text = ("MEDICAL REVIEWER QUALIFICATIONS: " + "is licensed in Board Certified in " * 6000
+            + "x")
+    assert len(text) > 200_000
+    facts = reader.read(text, "issue_at_dispute")
+    assert seen and max(seen) <= bound
+    assert facts["case_number"] is None
+
+
 @pytest.mark.parametrize(("stated", "iso"), [
     ("11/18/2016", "2016-11-18"), ("1/5/2016", "2016-01-05"), ("11-18-16", "2016-11-18"),
     ("4/1/98", "1998-04-01"), ("2016-11-18", "2016-11-18"), ("November 18, 2016", "2016-11-18"),
@@ -134,6 +187,25 @@ def test_text_of_no_layout_has_no_facts(nlp):
 ])
 def test_dates_become_iso_or_nothing(stated, iso):
     assert iso_date(stated) == iso
+
+
+def test_only_plausible_years_are_dates():
+    next_year = date.today().year + 1
+    assert iso_date(f"1/2/{next_year}", "decision_date") == f"{next_year}-01-02"
+    for stated in ("1/2/0001", f"1/2/{next_year + 1}", "2040-01-02", "Jan 2, 2012"):
+        assert iso_date(stated, "decision_date") is None, stated
+    assert iso_date("1/2/1962", "date_of_injury") == "1962-01-02"  # injuries may be old
+    assert iso_date("1/2/1962", "ur_denial_date") is None          # IMR began in 2013
+    assert iso_date("1/2/1899", "date_of_injury") is None
+    text = ISSUES_DECISIONS.replace("Decision Date: 04/11/2016", "Decision Date: 04/11/0001")
+    assert FactReader().read(text, "issues_decisions")["decision_date"] is None
+
+
+@pytest.mark.parametrize("stated", ["11/18/20161", "2016-11-189", "November 18, 20161"])
+def test_a_date_followed_by_more_digits_is_no_date(stated):
+    text = ISSUES_DECISIONS.replace("Date of Injury: 07/19/2011", f"Date of Injury: {stated}")
+    facts = FactReader().read(text, "issues_decisions")
+    assert facts["date_of_injury"] is None and facts["decision_date"] == "2016-04-11"
 
 
 def test_a_date_that_is_no_date_stays_empty():
@@ -156,6 +228,8 @@ def test_every_layout_has_rules_for_its_facts():
     (lambda d: d["groups"]["case"].update(case_number=["(?P<value>["]), "group case"),
     (lambda d: d["layouts"].update(numbered_2013=["nope"]), "no group 'nope'"),
     (lambda d: d.pop("groups"), "not a letter facts file"),
+    (lambda d: d["windows"].update(nope={"after": "x", "chars": 9}), "windows: no group 'nope'"),
+    (lambda d: d["windows"]["qualifications"].update(after="("), "window qualifications"),
 ])
 def test_a_malformed_facts_file_is_refused_by_name(tmp_path, change, message):
     data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))

@@ -81,3 +81,21 @@ def test_both_guidelines_of_an_item():
     # a layout without the claims administrator's guideline gives none
     other = nlp(read_letter(LETTERS / "decisions_rationales.txt").text).spans[SPANS_KEY]
     assert all(s._.guidelines_claims_administrator == [] for s in other)
+
+
+def test_sections_divided_by_semicolons_are_all_kept():
+    mtus = _one("Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s): "
+                "Opioids; Topical analgesics.")
+    assert mtus["section"] == "Opioids; Topical analgesics"
+    assert label(mtus) == "MTUS (Chronic Pain): Opioids / Topical analgesics"
+    paged = _one("Decision based on MTUS Chronic Pain Medical Treatment Guidelines 2009, "
+                 "Section(s): Topical Analgesics, page 111; Opioids, pages 78-80.")
+    assert (paged["section"], paged["pages"]) == ("Topical Analgesics; Opioids", "111; 78-80")
+
+
+def test_a_semicolon_before_a_guidelines_name_begins_another_citation():
+    mtus, odg = parse("Decision based on MTUS; ODG Low Back Chapter, Bone scan.")
+    assert (mtus["source"], odg["source"], odg["section"]) == ("MTUS", "ODG", "Bone scan")
+    both = parse("Decision based on MTUS Chronic Pain, Section(s): Opioids; Official Disability "
+                 "Guidelines (ODG), Pain Chapter, Opioids.")
+    assert [(c["source"], c["section"]) for c in both] == [("MTUS", "Opioids"), ("ODG", "Opioids")]

@@ -98,9 +98,12 @@ def test_a_timeout_that_is_not_a_finite_number_is_refused(value, capsys):
 def test_version(capsys):
     from importlib.metadata import version
 
+    import imr_ml
+
     with pytest.raises(SystemExit) as stop:
         main(["--version"])
     assert stop.value.code == 0 and capsys.readouterr().out == f"imr-ml {version('imr-ml')}\n"
+    assert version("imr-ml") == imr_ml.__version__  # pyproject reads it from the package
 
 
 @pytest.mark.parametrize(("out", "words"), [

@@ -505,3 +505,19 @@ def test_every_row_has_a_category_and_pharmacy_rows_a_drug_class(scorer, inputs)
         category, drug_class = lexicon.classify(row["item_text"])
         assert category in (None, row["category"])
         assert drug_class in (None, row["drug_class"])
+
+
+def test_a_list_value_holding_the_separator_comes_back_whole_from_csv(tmp_path):
+    import pyarrow as pa
+
+    from imr_ml.scoring.output import TableWriter
+
+    lists = [["MTUS (Chronic Pain): Opioids;Topical", "ODG"], ["a\\;b", "c\\"], [], ["", "x"]]
+    path = tmp_path / "scores.csv"
+    writer = TableWriter(path, pa.schema([("letter_id", pa.string()),
+                                          ("guidelines", pa.list_(pa.string()))]), {"m": 1})
+    writer.start()
+    writer.write([{"letter_id": str(k), "guidelines": v} for k, v in enumerate(lists)])
+    writer.close()
+    assert pd.read_csv(path)["guidelines"].iloc[0] == "MTUS (Chronic Pain): Opioids\\;Topical;ODG"
+    assert read_table(path, ["guidelines"])["guidelines"].tolist() == lists

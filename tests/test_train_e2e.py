@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import imr_ml
 from imr_ml.corpus.synth import generate
 from imr_ml.errors import ModelLoadError
 from imr_ml.model.classifier import ImrClassifier
 from imr_ml.model.persistence import METADATA_FILE, MODEL_FILE, sha256_of
+from imr_ml.scoring import pyfunc
+from imr_ml.scoring.scorer import Scorer
 from imr_ml.store import load_classifier
 from imr_ml.training.config import classifier, load_config
 from imr_ml.training.data import load_items
-from imr_ml.training.tracking import INPUT_EXAMPLE, pyfunc_output
 from imr_ml.training.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,9 +103,11 @@ def test_pyfunc_carries_the_package_and_predicts_as_the_model(trained, tmp_path)
     mlflow.set_tracking_uri(trained["uri"])
     model = load_classifier(str(trained["cfg"].model.dir / "imr-classifier"))
     uri = f"runs:/{model.metadata_['mlflow_run_id']}/model"
-    items = trained["items"].head(20)[list(INPUT_EXAMPLE.columns)].reset_index(drop=True)
+    items = trained["items"].head(20)[list(pyfunc.ITEM_COLUMNS)].reset_index(drop=True)
     pd.testing.assert_frame_equal(mlflow.pyfunc.load_model(uri).predict(items),
-                                  pyfunc_output(model, items), check_dtype=False)
+                                  pyfunc.predict(Scorer(model), items))
+    assert mlflow.models.get_model_info(uri).metadata == {
+        "imr_ml_version": imr_ml.__version__, "model_sha256": model.metadata_["sha256"]}
     local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(tmp_path)))
     assert (local / "code" / "imr_ml" / "model" / "classifier.py").is_file()  # loads without imr-ml installed
     pinned = (local / "requirements.txt").read_text()

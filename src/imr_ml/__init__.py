@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from imr_ml.scoring.scorer import load_model
 
-__version__ = "0.1.0"
-__all__ = ["load_model"]
+from imr_ml.version import __version__
+
+__all__ = ["__version__", "load_model"]
 
 
 def __getattr__(name: str) -> Any:

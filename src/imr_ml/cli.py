@@ -12,7 +12,6 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from imr_ml.letters import DEFAULT_MAX_BYTES
 from imr_ml.paths import DEFAULT_CONFIG
 from imr_ml.scoring.output import write_jsonl
 from imr_ml.segment.rows import Row, segment_letters
+from imr_ml.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="imr-ml",
         description="Segment and classify California DWC Independent Medical Review letters.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version('imr-ml')}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     seg = sub.add_parser("segment", help="split letters into disputed items (JSON lines)")

@@ -72,17 +72,26 @@ def letter_from_bytes(
     if not data.strip():
         raise LetterError(source, "empty", "file is empty")
     raw = _pdf_text(data, source) if suffix == ".pdf" else _decode_text(data, source)
-    text = normalise(raw)
-    if not text:
-        if suffix == ".pdf":
+    try:
+        return letter_from_text(raw, source_name(path.stem), source)
+    except LetterError as err:
+        if err.problem == "empty" and suffix == ".pdf":
             raise LetterError(
                 source, "no_text", "PDF has no text layer (scanned image?); OCR it first"
-            )
-        raise LetterError(source, "empty", "file holds only whitespace")
+            ) from None
+        raise
+
+
+def letter_from_text(raw: str, letter_id: str, source: str) -> Letter:
+    """A letter of text already read (a file's, or a table cell's), normalised; LetterError
+    where nothing is left of it or more than `MAX_CHARS`."""
+    text = normalise(raw)
+    if not text:
+        raise LetterError(source, "empty", "holds only whitespace")
     if len(text) > MAX_CHARS:
         raise LetterError(source, "too_long", f"text is {len(text):,} characters, over the "
-                          f"limit of {MAX_CHARS:,} for one letter; split the file")
-    return Letter(letter_id=source_name(path.stem), source=source, text=text, raw_text=raw)
+                          f"limit of {MAX_CHARS:,} for one letter; split it")
+    return Letter(letter_id=letter_id, source=source, text=text, raw_text=raw)
 
 
 def _check_name_and_size(path: Path, source: str, size: int, max_bytes: int) -> None:

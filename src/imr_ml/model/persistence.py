@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from imr_ml.errors import ModelLoadError
 from imr_ml.labels import check_reason_labels
 from imr_ml.model.classifier import ImrClassifier
+from imr_ml.version import __version__
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
@@ -52,6 +53,12 @@ class SavedMetadata(BaseModel):
             raise ValueError(f"no version of {', '.join(missing)}, so the model's package "
                              "versions cannot be checked")
         return packages
+
+
+def running_version(name: str) -> str:
+    """The version of package `name` that runs here: imr-ml's own from its code (no installed
+    metadata needed: a pyfunc loads it from the code it carries), others' from their metadata."""
+    return __version__ if name == "imr-ml" else version(name)
 
 
 def sha256_of(path: Path) -> str:
@@ -86,7 +93,7 @@ def save(model: ImrClassifier, folder: str | Path, extra: dict[str, Any] | None 
         "sha256": sha256_of(path),
         "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
-        "packages": {name: version(name) for name in PACKAGES},
+        "packages": {name: running_version(name) for name in PACKAGES},
         **(extra or {}),
     }
     (folder / METADATA_FILE).write_text(json.dumps(model.metadata_, indent=2) + "\n")
@@ -156,7 +163,7 @@ def _unpickle(path: Path) -> object:
 def _check_versions(saved: dict[str, str], folder: Path) -> None:
     """Refuse a model pickled by a different major.minor of scikit-learn or major of others."""
     for name in PACKAGES:
-        then, now = saved[name], version(name)
+        then, now = saved[name], running_version(name)
         depth = 2 if name == "scikit-learn" else 1
         if then.split(".")[:depth] != now.split(".")[:depth]:
             raise ModelLoadError(

@@ -4,8 +4,9 @@ Also the table formats of scoring (`.csv`, `.jsonl`, `.parquet`, chosen by exten
 go to a JSON-lines journal `FILE.partial` as they come, flushed per write, so that a killed
 run can resume from it; on success the journal becomes FILE (converted chunk by chunk).
 The journal's first line says what its rows were made with (model, inputs), and it is
-locked while a run writes it. In CSV, a cell that a spreadsheet would read as a formula is
-neutralised (OWASP's advice on CSV injection).
+locked while a run writes it. In CSV, a list is one cell, its values joined by ";" (a ";" or
+"\\" inside a value escaped by a backslash), and a cell that a spreadsheet would read as a
+formula is neutralised (OWASP's advice on CSV injection).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
 
 FORMATS = (".csv", ".jsonl", ".parquet")
 LIST_SEPARATOR = ";"
+_ESCAPED = re.compile(r"[;\\]")  # what a backslash escapes inside a CSV list value
+_LIST_VALUE = re.compile(r"(?:[^;\\]|\\.?)*")  # one value of a joined list, escapes and all
+_UNESCAPE = re.compile(r"\\(.)")
 JOURNAL_KEY = "imr_ml_journal"  # the header line's key; its value: what the rows depend on
 # What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
 _FORMULA_START = re.compile(r"[=+\-@\t\r]")
@@ -302,12 +306,27 @@ def _write_csv(chunks: Iterable[list[dict[str, Any]]], path: Path, schema: pa.Sc
         for n, rows in enumerate(chunks):
             frame = pd.DataFrame(rows, columns=schema.names)
             for column in lists:
-                frame[column] = frame[column].map(lambda v: LIST_SEPARATOR.join(v or []))
+                frame[column] = frame[column].map(joined)
             for column in texts:
                 frame[column] = neutralised(frame[column])
             frame[integers] = frame[integers].astype("Int64")
             # CRLF line ends (RFC 4180): a cell holding a carriage return is then quoted
             frame.to_csv(handle, header=n == 0, index=False, lineterminator="\r\n")
+
+
+def joined(values: Iterable[str] | None) -> str:
+    """A list as one CSV cell: its values joined by ";", each ";" or "\\" inside a value
+    escaped by a backslash ("a;b" -> "a\\;b"), so that `split_list` gives the values back."""
+    return LIST_SEPARATOR.join(_ESCAPED.sub(r"\\\g<0>", value) for value in values or [])
+
+
+def split_list(cell: str) -> list[str]:
+    """The values of a cell `joined` made (a backslash escapes the character after it)."""
+    if not cell:
+        return []
+    # a value begins the cell or follows a separator (not so the empty match after a value)
+    return [_UNESCAPE.sub(r"\1", m.group()) for m in _LIST_VALUE.finditer(cell)
+            if m.start() == 0 or cell[m.start() - 1] == LIST_SEPARATOR]
 
 
 def neutralised(cells: pd.Series) -> pd.Series:
@@ -323,7 +342,7 @@ def neutralised(cells: pd.Series) -> pd.Series:
 
 def read_table(path: str | Path, list_columns: Iterable[str] = ()) -> pd.DataFrame:
     """A .csv/.jsonl/.parquet table (.parquet: a file, or a folder of part files); in CSV,
-    those of `list_columns` it has are split on ";" into lists."""
+    those of `list_columns` it has are split into lists (`split_list`)."""
     import pandas as pd
 
     suffix = table_format(path)
@@ -343,6 +362,5 @@ def read_table(path: str | Path, list_columns: Iterable[str] = ()) -> pd.DataFra
     except (OSError, ValueError) as err:  # pandas' and pyarrow's parse errors are ValueErrors
         raise TableError(f"{path}: cannot read it as a {suffix} table ({err})") from None
     for column in (c for c in list_columns if c in frame):
-        frame[column] = frame[column].map(
-            lambda v: v.split(LIST_SEPARATOR) if isinstance(v, str) and v else [])
+        frame[column] = frame[column].map(lambda v: split_list(v) if isinstance(v, str) else [])
     return frame

@@ -16,21 +16,32 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+from spacy.language import Language
 
-from imr_ml.letters import DEFAULT_MAX_BYTES, MAX_CHARS, input_key, iter_paths
+from imr_ml.errors import LetterError
+from imr_ml.letters import (
+    DEFAULT_MAX_BYTES,
+    MAX_CHARS,
+    Letter,
+    input_key,
+    iter_paths,
+    letter_from_text,
+)
 from imr_ml.model.category import CATEGORY_COLUMNS
 from imr_ml.model.classifier import ImrClassifier
 from imr_ml.model.vectorizers import fast_word_tfidf
 from imr_ml.paths import LATEST
 from imr_ml.scoring.workers import DEFAULT_CHUNK, WorkerPool, tapered_chunks
+from imr_ml.segment import make_nlp
 from imr_ml.segment.facts import FIELDS as FACT_FIELDS
 from imr_ml.segment.facts import LIST_FIELDS
 from imr_ml.segment.guidelines import label as citation_label
-from imr_ml.segment.rows import Row
+from imr_ml.segment.rows import Row, segment_batch
 from imr_ml.store import load_classifier
 
 DEFAULT_TIMEOUT = 30.0
@@ -146,18 +157,66 @@ class Scorer:
         return pd.DataFrame(self.predict_rows(rows, self.table_columns),
                             columns=self.table_columns)
 
+    def score_letter_texts(
+        self, texts: Sequence[object], letter_ids: Sequence[object] | None = None,
+        batch_size: int = 64,
+    ) -> pd.DataFrame:
+        """Prediction rows of whole letters given as texts: one per item (a `no_items` or
+        `error` row for a letter without), letter context applied, in input order; the rows
+        `score_letters` gives for files of these texts.
+
+        A letter's `source` is `row N`, N its position; its `letter_id` the one given, else
+        `row N` too. A missing, blank, non-text or over-long (`MAX_CHARS`) text gives an error
+        row naming its `row N`.
+        """
+        if letter_ids is not None and len(letter_ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(letter_ids)} letter ids")
+        ids = letter_ids if letter_ids is not None else itertools.repeat(None)
+        names, entries = [], []
+        for n, (text, letter_id) in enumerate(zip(texts, ids)):
+            source = f"row {n}"
+            names.append(source if _is_missing(letter_id) else str(letter_id))
+            entries.append(_text_letter(text, names[-1], source))
+        rows = []
+        for start in range(0, len(entries), batch_size):
+            batch = segment_batch(self.nlp, entries[start:start + batch_size])
+            for name, (_, letter_rows) in zip(names[start:], batch):
+                rows += [{**row, "letter_id": name} for row in letter_rows]
+        frame = pd.DataFrame(self.predict_rows(rows), columns=self.columns)
+        return frame.astype({"item_index": "Int64"})  # whole numbers beside the error rows
+
+    @cached_property
+    def nlp(self) -> Language:
+        """The segmenter of `score_letter_texts` (made on first use)."""
+        return make_nlp(sentence_roles=False)  # the rows carry no sentence roles
+
+
+def _text_letter(text: object, letter_id: str, source: str) -> Letter | LetterError:
+    """The letter of a table cell, or the LetterError saying why it cannot be one."""
+    if problem := _text_problem(text):
+        return LetterError(source, "bad_text", problem)
+    try:
+        return letter_from_text(text, letter_id, source)
+    except LetterError as err:
+        return err
+
 
 def _text_problem(text: object) -> str:
     """Why a table cell cannot be scored as a rationale ("" if it can); never its text."""
-    if isinstance(text, str):
-        if not text.strip():
-            return "empty text"
-        if len(text) > MAX_CHARS:
-            return f"text is {len(text):,} characters, over the limit of {MAX_CHARS:,}"
-        return ""
-    if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
+    if _is_missing(text):
         return "empty text"
-    return f"not text but {type(text).__name__}"
+    if not isinstance(text, str):
+        return f"not text but {type(text).__name__}"
+    if len(text) > MAX_CHARS:
+        return f"text is {len(text):,} characters, over the limit of {MAX_CHARS:,}"
+    return ""
+
+
+def _is_missing(value: object) -> bool:
+    """None, NaN, pandas' NA, or blank text."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _explanation(pred: Row, part: dict) -> str:

@@ -91,15 +91,17 @@ _SOURCE_RX = _compile(SOURCES)
 _CHAPTER_RX = _compile(CHAPTERS)
 
 _SPLIT = re.compile(r"[Dd]ecision\s+based\s+on|based\s+(?:his/her|his|her|its|their)\s+decision\s+on"
-                    r"|\.(?<![:,]\s\d\.)\s+(?=[A-Z0-9])")  # not "Section(s): 3. Opioids ..."
+                    r"|\.(?<![:,;]\s\d\.)\s+(?=[A-Z0-9])")  # not "Section(s): 3. Opioids ..."
 _SPACE = re.compile(r"\s+")
 _DISOWNED = re.compile(r"\bnot\s+(?:base|cite|rely)|did\s+not\s+cite|outside\s+(?:of\s+)?the\s+MTUS",
                        re.IGNORECASE)
 _OTHER = re.compile(r"Non-MTUS|Citation\s*:?\s*\w", re.IGNORECASE)
-# A section runs to a full stop (not the "." of a number such as "3.3.9" or of a numbered
-# heading "3. Opioids ..."), a semicolon, or ", and" before the next title.
-_SECTION = re.compile(r"Section\(?s?\)?\s*:\s*((?:[^.;]|\.(?=\d)|(?<=[:,]\s\d)\.)+?)\s*"
-                      r"(?:\.(?!\d)(?<![:,]\s\d\.)|;|,\s+and\s|$)", re.IGNORECASE)
+# The sections a citation names run to a full stop (not the "." of a number such as "3.3.9"
+# or of a numbered heading "3. Opioids ..."), or ", and" before the next title; semicolons
+# divide them ("Section(s): Opioids; Topical analgesics" -> two).
+_SECTION = re.compile(r"Section\(?s?\)?\s*:\s*((?:[^.]|\.(?=\d)|(?<=[:,;]\s\d)\.)+?)\s*"
+                      r"(?:\.(?!\d)(?<![:,;]\s\d\.)|,\s+and\s|$)", re.IGNORECASE)
+_SEMICOLON = re.compile(r"\s*;\s*")
 # What may follow a chapter's name before its topic: "Chapter", "(Acute & Chronic)",
 # "(updated 11/3/16)", the rest of the chapter's name, the year, punctuation.
 _CHAPTER_TAIL = re.compile(
@@ -123,6 +125,34 @@ def _join(values: list[str]) -> str | None:
     return "; ".join(dict.fromkeys(values)) or None
 
 
+def _sections(part: str) -> list[str]:
+    """The sections a part names after "Section(s):", each without its pages."""
+    named = (section[:_TOPIC_END.search(section).start()] for m in _SECTION.finditer(part)
+             for section in _SEMICOLON.split(m.group(1)))
+    return [_SPACE.sub(" ", section) for section in named if section]
+
+
+def _names_a_source(text: str) -> bool:
+    """Whether `text` begins with a guideline's name ("ODG, Low Back Chapter ...")."""
+    return any(rx.match(text) for _, _, rx in _SOURCE_RX) or bool(_OTHER.match(text))
+
+
+def _parts(text: str) -> list[str]:
+    """The passage cut into one part per citation: at "Decision based on", at sentence ends,
+    and at a semicolon followed by a guideline's name ("MTUS; ODG ..." -> two parts); any
+    other semicolon stays inside its part (it divides the sections of one citation)."""
+    parts: list[str] = []
+    for sentence in _SPLIT.split(text):
+        pieces = _SEMICOLON.split(sentence)
+        parts.append(pieces[0])
+        for piece in pieces[1:]:
+            if _names_a_source(piece):
+                parts.append(piece)
+            else:
+                parts[-1] += "; " + piece
+    return parts
+
+
 def parse(text: str) -> list[Citation]:
     """Citations in a guideline passage, one per source, in order of first mention."""
     return [Citation(**c) for c in _parse(text)]  # copies: callers may change theirs
@@ -131,7 +161,7 @@ def parse(text: str) -> list[Citation]:
 @lru_cache(maxsize=4096)  # letters repeat their guideline passages word for word, often
 def _parse(text: str) -> tuple[Citation, ...]:
     found: dict[str, dict[str, list[str]]] = {}
-    for part in _SPLIT.split(text):
+    for part in _parts(text):
         low = part.lower()
         if ("not" in low or "outside" in low) and _DISOWNED.search(part):
             continue
@@ -144,8 +174,7 @@ def _parse(text: str) -> tuple[Citation, ...]:
             continue
         entry = found.setdefault(source, {"chapter": [], "section": [], "pages": []})
         titles = part  # chapters are named in the titles, not in the sections' own words
-        sections = [_SPACE.sub(" ", m.group(1)) for m in _SECTION.finditer(part)] if (
-            "section" in low) else []
+        sections = _sections(part) if "section" in low else []
         if sections:
             titles = _SECTION.sub(" ", part)
         chapters = sorted(_matches(_CHAPTER_RX, titles, titles.lower()))

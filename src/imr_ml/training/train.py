@@ -198,7 +198,7 @@ def _tracked_run(cfg: Config, default: bool, uri: str) -> dict[str, dict[str, fl
                 half = "" if part == "all" else f" ({part.replace('_', '-')} half)"
                 table[f"model on {path}{half}"] = scored
         tracking.log_top_features(final)
-        tracking.log_model(final, folder, cfg)
+        tracking.log_model(folder, cfg)
         mlflow.log_metric("train_seconds", time.perf_counter() - started)
     print(comparison_table(table))
     log(f"model saved to {folder}; MLflow run {run.info.run_id} ({uri}); "

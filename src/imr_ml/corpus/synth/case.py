@@ -82,7 +82,7 @@ WORK = ("remains off work", "is working modified duty", "is on temporary total d
         "has returned to full duty", "is not working", "is working with restrictions")
 
 MEASURES = ("pain scores, range of motion or work status",
-            "activities of daily living, work status or medication use",
+            "pain scores or range of motion", "activities of daily living or medication use",
             "pain levels and functional tolerances",
             "sitting, standing and walking tolerance",
             "the ability to perform activities of daily living")

@@ -575,7 +575,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=(("range of motion improving by 30 degrees and lifting tolerance rising from 10 to "
               "25 pounds over the first sessions"),
               "a return to modified duty after the first block of sessions"),
-        weight=4.5),
+        weight=6.0),
     Treatment(
         "chiro", "physical_medicine", ("chiropractic care", "manipulation",
                                        "chiropractic treatment"),
@@ -644,7 +644,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         noqty_items=("MRI", "MRI without contrast"),
         other=("body_part", "duplicate"),
-        weight=3.2),
+        weight=2.6),
     Treatment(
         "ct", "imaging", ("CT scan", "computed tomography", "the CT"),
         ("CT scan of the {bp}", "CT of the {bp} without contrast"),
@@ -654,7 +654,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("fracture_suspect", "red_flags"),
         ("lumbar", "cervical", "wrist", "ankle", "knee"),
         other=("body_part", "duplicate"),
-        weight=0.6),
+        weight=0.5),
     Treatment(
         "xray", "imaging", ("X-rays", "x-rays", "plain films", "radiographs"),
         ("X-ray of the {bp}", "X-rays of the {bp}, 3 views", "Repeat X-rays of the {bp}"),
@@ -664,7 +664,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         ("fracture_suspect", "red_flags"),
         ("lumbar", "cervical", "shoulder", "knee", "wrist", "hip", "ankle"),
         other=("body_part", "duplicate"),
-        weight=1.4),
+        weight=1.0),
     Treatment(
         "bone_scan", "imaging", ("bone scan", "the bone scan", "radionuclide imaging"),
         ("Bone scan of the {bp}", "Whole body bone scan", "Three-phase bone scan of the {bp}"),
@@ -709,7 +709,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         gain=(("the prior injection giving 60 percent relief for eight weeks with less "
               "medication use"),),
-        weight=0.6),
+        weight=1.0),
     Treatment(
         "facet", "injection", ("facet injection", "medial branch block", "the facet blocks"),
         ("Facet joint injection L4-5 and L5-S1 bilaterally", ("Lumbar medial branch block at "
@@ -725,7 +725,7 @@ TREATMENTS: tuple[Treatment, ...] = (
                  "evidence does not support a lasting benefit"),
         fi=("the earlier facet injections",),
         other=("duplicate",),
-        weight=0.9),
+        weight=1.2),
     Treatment(
         "trigger_point", "injection", ("trigger point injections", ("the trigger point "
                                        "injections")),
@@ -743,7 +743,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the previous trigger point injections",),
         other=("duplicate",),
         gain=("more than 50 percent relief for six weeks after the last injections",),
-        weight=0.4),
+        weight=0.6),
     # ---- surgery --------------------------------------------------------------------------
     Treatment(
         "knee_scope", "surgery", ("knee arthroscopy", "the arthroscopy", "the surgery"),
@@ -812,7 +812,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         not_rec=("a lumbar support for the prevention or treatment of back pain",
                  "supports have shown no lasting benefit beyond the acute phase"),
         other=("duplicate",),
-        weight=0.8),
+        weight=1.0),
     Treatment(
         "knee_brace", "dme", ("knee brace", "the brace"),
         ("{Side} knee brace", "Hinged knee brace for the {side} knee", ("Custom {side} knee "
@@ -843,7 +843,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the TENS unit already in use",),
         other=("duplicate",),
         gain=("less medication use and longer walking tolerance during the trial month",),
-        weight=0.5),
+        weight=0.8),
     Treatment(
         "cold_unit", "dme", ("cold therapy unit", "the cryotherapy unit", ("continuous-flow "
                              "cryotherapy")),

@@ -82,22 +82,22 @@ class Style:
 
 # Words a reviewer of each family reaches for: patient, records, provider, connectors.
 FAMILY_VOCAB: tuple[dict[str, tuple[str, ...]], ...] = (
-    {"pt": ("the patient", "the patient", "the patient", "the injured worker"),
+    {"pt": (*("the patient",) * 6, "the injured worker"),
      "records": ("the submitted documentation", "the documentation submitted for review",
                  "the documentation provided", "the clinical documentation",
                  "the available documentation", "the submitted medical documentation"),
      "prov": ("the treating physician", "the requesting physician", "the physician"),
-     "also": ("Additionally,", "Furthermore,", "In addition,", "Moreover,", "Also,")},
+     "also": (*("Additionally,",) * 4, "Furthermore,", "In addition,", "Moreover,", "Also,")},
     {"pt": ("the applicant", "the patient", "the patient", "the employee"),
      "records": ("the attending provider's progress notes", "the documentation on file",
                  "the treating physician's reports", "the documentation"),
      "prov": ("the attending provider", "the treating physician"),
-     "also": ("Moreover,", "Similarly,", "It is further noted that", "Also,")},
-    {"pt": ("the patient", "the patient", "the patient", "the claimant"),
-     "records": ("the medical records provided", "the documentation", "the medical records",
+     "also": ("Moreover,", "Similarly,", "It is further noted that", "Also,", "Additionally,")},
+    {"pt": (*("the patient",) * 5, "the claimant"),
+     "records": ("the medical records provided", "the documentation", "the documentation provided",
                  "the documentation reviewed"),
      "prov": ("the requesting physician", "the treating physician", "the provider"),
-     "also": ("Also,", "Further,", "Besides this,", "In addition,")},
+     "also": ("Also,", "Further,", "Additionally,", "In addition,")},
 )
 
 
@@ -113,16 +113,24 @@ def _s(kind: str, index: int, **grounds: Steps) -> Style:
 # content: criteria, findings present or missing, guideline quantities, prior benefit.
 STYLES: tuple[Style, ...] = (
     # ================================ recap (history) ====================================
-    _s("recap", 0, any=(
-        (("[Per|According to|Based on] {records}, {pt} [reported|had|continued to report] "
+    _s("recap", 0, detail=(
+        (("The [most recent|latest] [progress report|clinical note] [documented|indicated] "
+          "{complaint}[ rated {pain}/10|] with {exam}."),
+         ("[Current medications|The current medication regimen] [consisted of|were] "
+          "{meds}[, and {pt} {work}|]."),),
+        ("Prior treatment [has included|included] {history}[ with [limited|temporary] relief|].",
+         ""),
+    ), any=(
+        (("[According to|According to|Based on|Per] {records}, {pt} [reported|had|continued to report] "
           "[continued |ongoing |persistent |]{complaint}[ rated {pain}/10|||]."),
          ("{Pt} [sustained a work-related injury|was injured at work] on {doi}[ while "
           "{mechanism}|] and [is being treated for|has a diagnosis of] {dx}."),
          ("{Pt} [is being treated for|has ongoing symptoms of] {dx}[ after a work injury on "
           "{doi}| following the injury of {doi}| related to the {doi} injury|]."),
-         "[The patient's|The] [symptoms|complaints] [included|consisted of] {complaint}."),
-        (("[The physical examination [noted|documented]|A recent physical exam showed|"
-          "Objective findings included] {exam}."), "", "", "",
+         "[The patient's|The] [symptoms|complaints] [consisted of|were] {complaint}."),
+        (("[The physical examination [noted|documented]|The most recent [physical "
+          "examination|exam] [revealed|documented]|Objective findings included] {exam}."), "", "",
+         "",
          ("[Prior treatment has included|{Pt} has previously been treated with|Previous "
           "treatments were|Care to date has included] {history}.")),
     ), request=(
@@ -130,16 +138,23 @@ STYLES: tuple[Style, ...] = (
          "[A request was made|The provider submitted a request] for {t}[ on {visit_date}|].",
          "The treatment plan was to [continue with|begin|proceed with] {t}.", ""),
     ), prior=(
-        ("[According to|Based on|Per] {records}, {pt} {prior_use}.",
-         "{Pt} {prior_use}[ prior to this request|].", "It was noted that {pt} {prior_use}."),
+        ("[According to|According to|Based on|Per] {records}, {pt} {prior_use}.",
+         "{Pt} {prior_use}[ prior to this request|].", "The documentation indicated that {pt} {prior_use}."),
     ), course=(
-        (("[The|{Pt}'s] current [medication regimen|medications] [included|consisted of] "
+        (("[The|{Pt}'s] current [medication regimen|medications] [consisted of|were] "
           "{meds}."),
          ("[An|A prior] [MRI|imaging study|x-ray] [was obtained|was performed] [previously|"
           "in the past][; the results were [not provided|not discussed]|]."),
+         ("[An|A prior] MRI of the {bp} [was reported to show|reportedly showed] [mild "
+          "degenerative changes|no acute findings|a small disc bulge][ without nerve root "
+          "compromise|]."),
          "[Regarding work status,|As to work status,] {pt} {work}."),
     )),
-    _s("recap", 1, any=(
+    _s("recap", 1, detail=(
+        (("The attending provider's narrative, it was further noted, recounted {complaint} "
+          "and {exam}."),),
+        ("Earlier care had, it was stated, comprised {history}.", ""),
+    ), any=(
         (("{Pt}, a {age}-year-old {occupation}, has [filed a claim for|alleged] an industrial "
           "injury of {doi}[, reportedly sustained while {mechanism}|]."),
          ("On the {visit_date} office visit at issue, {pt} reported {complaint}[, rated "
@@ -158,22 +173,32 @@ STYLES: tuple[Style, ...] = (
          "It was not clearly stated whether {pt} was working or not.",
          "{Pt}'s [work status|work and functional status] was not clearly reported."),
     )),
-    _s("recap", 2, any=(
-        ("{Pt} is a {age}-year-old {sex} who was injured on {doi}[ while {mechanism}|].",
-         "{Pt} has {complaint} [after a work injury on|since the injury of|from an injury on] {doi}.",
-         "This {age}-year-old {occupation} was injured at work on {doi}."),
+    _s("recap", 2, detail=(
+        ("The [exam|examination] [showed|revealed] {exam}.", "{Pt} reports {complaint} at {pain}/10."),
+        ("{Pt} takes {meds}.", "Prior care includes {history}.", ""),
+    ), any=(
+        (("{Pt} is a {age}-year-old {sex} who [was injured|sustained an injury] on {doi}[ while "
+          "{mechanism}|]."),
+         "{Pt} has {complaint} [after an injury on|with a date of injury of] {doi}.",
+         "{Pt} has {complaint}[ and is being treated for {dx}|].",
+         "This {age}-year-old {occupation} [was injured|sustained an industrial injury] on {doi}."),
         ("[Diagnoses are|The diagnoses are] {dx}.", ""),
         ("[Treatment has been|Care to date has been] {history}.", ""),
     ), request=(
-        ("{Prov} wants to add {t}.", "{Prov} has asked for {t}."),
+        ("{Prov} [is requesting|has requested] {t}.", "{Prov} requested {t}."),
     ), prior=(
         ("{Pt} {prior_use}.",),
     ), course=(
         ("Pain is rated {pain}/10.", "{Pt} takes {meds}.", "{Pt} {work}."),
     )),
-    _s("recap", 3, any=(
-        ("{Pt} [has|had] [a history of|ongoing] {complaint}[ since a work injury on {doi}|].",
-         ("The [records|notes] [indicate|show] that {pt} [has|had] {complaint}[ related to "
+    _s("recap", 3, detail=(
+        (("The clinical information [indicated|noted] that {pt} [continued to complain of|"
+          "reported] {complaint}."),
+         "On the most recent examination there was {exam}."),
+        ("{Pt} {work} at this time.", "[Medications|The medications] listed were {meds}.", ""),
+    ), any=(
+        ("{Pt} [has|had] [a history of|ongoing] {complaint}[ following an injury on {doi}|].",
+         ("The [clinical notes|documentation] [indicate|show] that {pt} [has|had] {complaint}[ related to "
           "{dx}|]."),
          "In [the|this] case, {pt} [is being seen for|was evaluated for] {dx}."),
         ("[Examination findings|The exam] [included|showed] {exam}.", "", ""),
@@ -188,7 +213,9 @@ STYLES: tuple[Style, ...] = (
          "{Pt} had been approved for earlier care of this condition.",
          "It was [noted|reported] that {pt} {work}."),
     )),
-    _s("recap", 4, any=(
+    _s("recap", 4, detail=(
+        ("The {visit_date} note also recounted {exam} and ongoing usage of {meds}.",),
+    ), any=(
         (("The attending provider's [handwritten |]{visit_date} note [described|recounted] "
           "{complaint} in {pt}, who {work}."),),
         (("[Earlier care|Treatment over the course of the claim] [had included|had "
@@ -204,15 +231,17 @@ STYLES: tuple[Style, ...] = (
         ("{Pt} was, as of that date, using {meds}.",
          "Pain complaints of {pain}/10 were reported on that date."),
     )),
-    _s("recap", 5, any=(
+    _s("recap", 5, detail=(
+        ("The latest note lists {complaint} and {exam}.",),
+    ), any=(
         (("[In the case of this worker|Regarding this case], {pt} [has|reports] {complaint} "
-          "[since a {doi} injury|after a work injury on {doi}]."),),
+          "[following a {doi} injury|after an injury on {doi}]."),),
         ("The {visit_date} exam [shows|revealed] {exam}.", ""),
         ("{Pt} {work}.", ""),
     ), request=(
         ("{T} was requested on {visit_date}.", "The request at issue is for {t}."),
     ), prior=(
-        ("The documentation says {pt} {prior_use}.",),
+        ("The documentation [indicates|notes] that {pt} {prior_use}.",),
     ), course=(
         ("Medications are {meds}.", "The diagnoses listed are {dx}."),
     )),
@@ -226,12 +255,12 @@ STYLES: tuple[Style, ...] = (
          "[As per|Per] {src}, {supports} may be [recommended|considered]."),
     ), indication=(
         ("{Src} recommend {t} [in patients with|when there is|where there is] {need}.",
-         ("[According to|Based on|Per] {src}, {t} is [recommended|appropriate] [in patients with|for] "
+         ("[According to|According to|Based on|Per] {src}, {t} is [recommended|appropriate] [in patients with|for] "
           "{need}."),
          "{T} [is|may be] [recommended|considered] [in patients with|when there is] {need}."),
     ), quantity=(
         ("{Src} recommend {allowed}[ for {t}|].",
-         ("[According to|Based on|Per] {src}, the recommended [amount|duration|frequency] [is|would "
+         ("[According to|According to|Based on|Per] {src}, the recommended [amount|duration|frequency] [is|would "
           "be] {allowed}."),
          "{Src} [state|specify that] {t} [is recommended for|should be limited to] {allowed}."),
     ), fi=(
@@ -242,12 +271,12 @@ STYLES: tuple[Style, ...] = (
           "[documented|objective] [functional improvement|improvement in function and pain]"
           "[ with prior treatment|].")),
     ), extra=(
-        (("Treatment should be [individualized|tailored] to the [patient's|individual] "
-          "[clinical presentation|condition] and [re-evaluated|reassessed] {review}."),
-         ("{Src} [also |]indicate {t} [works best|is most effective|should be used] "
-          "[alongside|together with|in conjunction with] {adjunct}."),
+        (("Treatment [should be|is to be] [individualized|tailored] to the [patient's|individual] "
+          "[clinical presentation|condition] and [re-evaluated|reviewed] {review}."),
+         ("{Src} [also |]indicate {t} [works best|is most effective|is indicated] "
+          "[together with|in conjunction with|as part of a program with] {adjunct}."),
          ("[The|A] treating physician's plan [should|is expected to] [include|incorporate] "
-          "{adjunct}[ and clear goals|].")),
+          "{adjunct}.")),
     ), caveat=(
         ("{T} is not [recommended|supported] [in the absence of|without] {need}.",
          "{T} should not be [used|continued|started] [without|in the absence of] {need}."),
@@ -273,7 +302,7 @@ STYLES: tuple[Style, ...] = (
     ), extra=(
         (("{Src}, it is further noted, emphasize the importance of tailoring {t} to the "
           "specific needs of the injured worker."),
-         ("{Src} also note that passive modalities should be employed alongside active "
+         ("{Src} also note that passive modalities should be employed together with active "
           "therapy and self-directed home exercise.")),
     ), caveat=(
         ("{Src} [further note|also note] that {t} is not [recommended|indicated] absent {need}.",),
@@ -282,22 +311,25 @@ STYLES: tuple[Style, ...] = (
     )),
     _s("guideline", 2, any=(
         ("{Src} [recommend|indicate] {supports}.",
-         "Per {src}, guidelines recommend {supports}."),
+         "{Src} state that {supports} [is|are] recommended.",
+         "According to {src}, {supports} [may be|is] recommended."),
     ), indication=(
-        ("[This request requires|{Src} require] {need}.", "{T} needs {need}."),
+        ("{Src} recommend {t} only [for patients with|when there is] {need}.",
+         "{T} is recommended [for patients with|when there is] {need}."),
     ), quantity=(
         ("{Src} [recommend|advise] {allowed}.", "Guidelines recommend {allowed}."),
     ), fi=(
-        ("More {t} depends on [objective|documented] gains from {fi_prior}.",
-         "{Src} want objective gains in function before more {t}."),
+        (("Continued {t} is recommended only with [objective|documented] improvement from "
+          "{fi_prior}."),
+         "{Src} require evidence of functional improvement before {t} is continued."),
     ), extra=(
-        ("{T} may help if [combined with|paired with] {adjunct}.",
-         "Care should focus on [function|a return to usual activity|the return of function].",
-         "Progress should be checked {review}."),
+        ("{T} is [recommended|indicated] [together with|as part of] {adjunct}.",
+         "Care should focus on [function|a return to usual activity].",
+         "Progress should be [documented|monitored] {review}."),
     ), caveat=(
         ("{T} is not indicated without {need}.",),
     ), unaddressed=(
-        ("The MTUS does not cover {t}.",),
+        ("The MTUS does not [address|specifically address] {t}.",),
     )),
     _s("guideline", 3, any=(
         (("[With regard to|Regarding|In regard to] {t}, {src} [recommend|state that they "
@@ -306,7 +338,7 @@ STYLES: tuple[Style, ...] = (
     ), indication=(
         (("[Criteria for the use of {t} include|Criteria for {t} include|Indications for {t} "
           "include] {need}[ and {need2}|]."),
-         "{Src} [further |]recommend {t} [only |]in patients [with|who have] {need}."),
+         "{Src} [also |]recommend {t} [only |]in patients [with|who have] {need}."),
     ), quantity=(
         ("{Src} [allow for|support] {allowed}.",
          "The recommended [course|duration|amount] of {t} is {allowed}.",
@@ -318,15 +350,15 @@ STYLES: tuple[Style, ...] = (
          ("Continuation of {t} is recommended [only |]with [quantified|documented] evidence "
           "of pain relief and increased function[ from prior treatment|].")),
     ), extra=(
-        (("{Src} indicate that {t} may be [appropriate|helpful] [if|when] [combined with|"
-          "paired with|used alongside] {adjunct}."),
+        (("{Src} indicate that {t} may be [appropriate|helpful|indicated] [if|when] [combined with|"
+          "paired with|used with] {adjunct}."),
          ("Per {src}, [clinical|objective] findings should be [well|clearly|carefully] "
           "documented [prior to|before] [proceeding with|considering|ordering] [further "
           "treatment|additional care|{t}]."),
-         ("[Progress with|Any benefit from] {t} [is to|must] be [monitored|reassessed|"
+         ("[Progress with|Any benefit from] {t} [is to|must] be [monitored|"
           "documented] {review}.")),
     ), caveat=(
-        ("{Src} further state that {t} is not [indicated|recommended] unless there is {need}.",),
+        ("{Src} indicate that {t} is not [indicated|recommended] unless there is {need}.",),
     ), unaddressed=(
         ("The MTUS and ACOEM guidelines do not [specifically |]address this request.",),
     )),
@@ -356,27 +388,33 @@ STYLES: tuple[Style, ...] = (
     _s("guideline", 5, any=(
         ("Guidelines recommend {supports}.", "{Src} [advise|endorse] {supports}."),
     ), indication=(
-        ("{T} is used for {need}.", "{Src} say {t} is needed only for {need}."),
+        ("{T} is indicated [for|in patients with] {need}.",
+         "{Src} indicate {t} [may be|is] appropriate [for|when there is] {need}."),
     ), quantity=(
-        ("[Guidelines|{Src}] limit {t} to {allowed}.", "The guideline amount is {allowed}."),
+        ("[Guidelines|{Src}] limit {t} to {allowed}.", "The recommended amount is {allowed}."),
     ), fi=(
-        ("{Src} ask for [proof|evidence] of improved function before {t} continues.",),
+        (("{Src} [require|recommend] documented evidence of improved function before {t} is "
+          "continued."),),
     ), extra=(
-        ("The plan should include {adjunct}[ and a return to activity|].",
-         "[Results|The response] should be [reviewed|reassessed] {review}."),
+        ("The plan should include {adjunct}.",
+         "[Results|The response] should be [reviewed|documented] {review}."),
     ), caveat=(
         ("Without {need}, guidelines do not support {t}.",),
     ), unaddressed=(
-        ("{T} is not addressed by the MTUS, so ODG is used.",),
+        ("{T} is not addressed by the MTUS; the ODG [was|were] referenced.",),
     )),
     # ============================== no_indication ========================================
     _s("no_indication", 0, fail=(
         (("However, there [is|was] [a lack of documentation of|no documentation of|no clear "
           "evidence of|a lack of evidence of] {missing}."),
+         ("There [is|was] a lack of [documentation|evidence|documented evidence] [of|regarding] "
+          "{missing}[ to warrant the request| to support the requested {kind}||]."),
+         ("[However, there|There] [is|was] no [evidence|clear evidence|documentation] of "
+          "{missing}[ to warrant the requested {kind}||]."),
          ("[However,|In this case,] {records} [does not establish|fails to document|did not "
           "demonstrate] {missing}."),
          ("However, there was a lack of [objective |]findings [on physical examination|in "
-          "the records] to [warrant|support] the requested {t}, such as {missing}."),
+          "the documentation] to [warrant|support] the requested {t}, such as {missing}."),
          "Documentation of {missing} was not provided[ to support the requested {kind}| for review|].",
          "There [is|was] no indication of {missing}[ to warrant the request|].",
          ("There [is|was] [a lack of documentation regarding|no indication the patient had] "
@@ -400,18 +438,18 @@ STYLES: tuple[Style, ...] = (
          "There was [also |]a lack of documentation regarding {missing}.",
          "No {missing} [was|were] documented[ at that time|]."),
     ), met=(
-        (("[According to|Based on|Per] {records}, {pt} [has|was noted to have] {found}, which meets "
+        (("[According to|According to|Based on|Per] {records}, {pt} [has|was noted to have] {found}, which meets "
           "that criterion."),),
     )),
     _s("no_indication", 3, fail=(
         (("[Per|Within] {records}, {pt} [had|was noted to have] {exam_brief}; "
           "however, there [is|was] no [documentation|evidence|indication] of {missing}."),
          ("There was no [evidence|indication] of {missing} [noted on physical examination|in "
-          "the documentation provided|in the records]."),
+          "the documentation provided]."),
          ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
           "to [warrant|support] the request."),
          "There is a lack of [documented |objective |]evidence of {missing}.",
-         "There was no indication the patient had {missing}[ on examination|]."),
+         "There was no indication the patient had {missing}."),
         ("[?There is also no documentation of {missing2}.]", "[?{Missing2} was not [noted|shown] either.]",
          "[?The records also do not [show|describe] {missing2}.]"),
     ), brief=(
@@ -449,9 +487,11 @@ STYLES: tuple[Style, ...] = (
     _s("no_indication", 2, fail=(
         (("[Within the notes provided|In this case], there is no [indication|evidence] of "
           "{missing}."),
-         "The documentation does not show {missing}.",
+         "There was a lack of [documentation|evidence] showing {missing}.",
+         "However, there was no [documentation|evidence] of {missing} in the notes provided.",
+         "The documentation does not [show|indicate] {missing}.",
          "{Records} did not describe {missing}."),
-        ("[?Guidelines have not been met.]", "[?The criteria for {t} are not met.]"),
+        ("[?Guidelines have not been met.]", "[?Medical necessity has not been established.]", ""),
     ), brief=(
         ("There is no {missing} on record.", "The documentation does not mention {missing}."),
     ), met=(
@@ -461,9 +501,10 @@ STYLES: tuple[Style, ...] = (
         H("The {visit_date} exam [showed|revealed] {exam_brief}.", ""),
         ("{Records} contained no [mention|documentation] of {missing}.",
          "No documentation of {missing} was provided for review.",
-         "Nothing in the documentation shows {missing}."),
-        (("[Without this, the guideline criteria are not met|Without it, guidelines are not "
-         "satisfied]."), ""),
+         "There is no [evidence|indication] of {missing} in the documentation provided.",
+         "There is a lack of {missing} in the documentation."),
+        ("[The guideline criteria are therefore not met|The guideline criteria have not been met].",
+         "", ""),
     ), brief=(
         ("There were no findings of {missing}.",),
     ), met=(
@@ -471,7 +512,11 @@ STYLES: tuple[Style, ...] = (
     )),
     # ========================= no_functional_improvement =================================
     _s("no_functional_improvement", 0, fail=(
-        (("[However, there is no documentation of|However, there is a lack of documentation "
+        (("[However, there|There] [is|was] a lack of [documentation of|evidence of] "
+          "[objective functional improvement|improvement in pain and function|a meaningful "
+          "response] [with|from] {fi_prior}[ to warrant continued use| to support the "
+          "request||]."),
+         ("[However, there is no documentation of|However, there is a lack of documentation "
           "of|There was a lack of documentation of] [quantified|clear|objective] [objective "
           "functional improvement|pain relief and increased function|improvement in pain and "
           "function][, such as improvement in {measure},|] [with|from] {fi_prior}."),
@@ -488,6 +533,8 @@ STYLES: tuple[Style, ...] = (
           "function|a meaningful response] [with|from] {fi_prior}."),
          ("There is a lack of documentation regarding {course_done} and [any|the] "
           "[functional response|objective benefit][ to date|].")),
+        ("[?Medical necessity for [continued|ongoing] {t} has not been established.]",
+         "[?No rationale was provided for continuing {t} without documented benefit.]", ""),
     ), brief=(
         (("There was a lack of documentation of {course_done} or of any objective "
           "functional gain[ to date|]."),
@@ -500,7 +547,7 @@ STYLES: tuple[Style, ...] = (
           "{gain}."),),
     )),
     _s("no_functional_improvement", 3, fail=(
-        (("[According to|Based on|Per] {records}, {pt} has [completed|undergone|been using] "
+        (("[According to|According to|Based on|Per] {records}, {pt} has [completed|undergone|been using] "
           "{fi_prior}; however, there is no [quantified|objective] evidence of [improvement "
           "in {measure}|numerical pain relief or increased function]."),
          ("The benefit of {fi_prior} was not documented[ in terms of {measure}|], and "
@@ -551,10 +598,11 @@ STYLES: tuple[Style, ...] = (
         H("{Pt} has [had|completed|been on] {fi_prior}.", ""),
         (("There is no [evidence of|objective] [improvement|benefit] in {measure}."),
          "There is no evidence of objective functional improvement from this.",
-         "It is not clear how much this has helped {pt}."),
-        ("[?Without evidence of improvement, more of the same is not warranted.]",),
+         "There was a lack of [objective|documented] functional benefit from {fi_prior}.",
+         "The [degree|amount] of benefit from this treatment is not documented."),
+        ("[?Additional treatment is not warranted [without|absent] evidence of improvement.]",),
     ), brief=(
-        ("The documentation does not give {course_done} or say whether it helped.",
+        ("The documentation does not [indicate|specify] {course_done} or the response to treatment.",
          "There is no evidence of a gain in function from {fi_prior}."),
     ), met=(
         ("{Pt} has had {gain} with {fi_prior}.",),
@@ -563,7 +611,8 @@ STYLES: tuple[Style, ...] = (
         (("[It is noted|The documentation indicates] that {pt} has [undergone|used] {fi_prior} "
           "[without documented benefit|with no documented objective improvement]."),
          ("There is no indication that {fi_prior} has improved function[ or reduced pain]"
-          "§fi_indication_wording§.")),
+          "§fi_indication_wording§."),
+         "However, there was a lack of documented improvement with {fi_prior}."),
         (("Pain levels [are unchanged|have not improved] and there is no measurable gain in "
          "{measure}."), ""),
     ), brief=(
@@ -583,6 +632,7 @@ STYLES: tuple[Style, ...] = (
          "The request for {requested}{excess_clause} is excessive[ per the guidelines|].",
          ("The request for {requested}{excess_clause} would not be supported, as it exceeds "
           "[the guideline recommendation|{allowed}].")),
+        ("[?No rationale was provided for exceeding the guideline recommendation.]", "", ""),
     ), brief=(
         ("The request for {requested} exceeds the recommended guidelines.",
          "The requested {requested} would exceed the guideline recommendation."),
@@ -630,21 +680,22 @@ STYLES: tuple[Style, ...] = (
         ("The amount sought, {requested}, did not exceed {allowed}§within_quantity§.",),
     )),
     _s("exceeds_guideline_quantity", 2, fail=(
-        (("This request is for {requested}{excess_clause}, which [exceeds|is more than] "
-          "[that|the guideline amount|guidelines]."),
-         "{Requested}{excess_clause} is more than guidelines recommend."),
+        (("This request is for {requested}{excess_clause}, which exceeds [the guideline "
+          "recommendation|what is recommended|guidelines]."),
+         "{Requested}{excess_clause} [exceeds|is in excess of] what guidelines recommend.",
+         "The requested {requested}{excess_clause} exceeds the guideline recommendation."),
     ), brief=(
-        ("The {requested} asked for is more than recommended.",),
+        ("The {requested} requested exceeds the recommended amount.",),
     ), met=(
         ("The amount requested, {requested}, is within guidelines§within_quantity§.",),
     )),
     _s("exceeds_guideline_quantity", 5, fail=(
         (("[Guidelines|{Src}] limit {t} to {allowed}, and the request for {requested}"
           "{excess_clause} [exceeds this|goes beyond this]."),
-         "The {requested} requested{excess_clause} goes past the guideline limit."),
-        ("[?No reason to exceed guidelines is given.]",),
+         "The {requested} requested{excess_clause} is beyond the guideline limit."),
+        ("[?No rationale was given for exceeding the guidelines.]",),
     ), brief=(
-        ("The amount asked for, {requested}, is over the limit.",),
+        ("The amount requested, {requested}, exceeds the recommended limit.",),
     ), met=(
         ("The amount requested ({requested}) is consistent with guidelines§within_quantity§.",),
     )),
@@ -788,12 +839,12 @@ STYLES: tuple[Style, ...] = (
             ("The [records|documentation] [describe|show|note] {found}, which [supports|"
              "justifies] the [request|use of {t}]§criterion_met§."),
             ("{Pt} [meets the criteria for|qualifies for] {t}, [with|given] {found} [noted "
-             "on examination|in the records]§criterion_met§.")),
+             "in the documentation|in the records]§criterion_met§.")),
            ("[?The guideline criteria have been met.]",
             "[?This is consistent with the guideline recommendations.]",
             "[?{T} is [therefore |]reasonable at this time.]"),),
        fi=(
-           (("[According to|Based on|Per] {records}, {pt} has had {gain} with "
+           (("[According to|According to|Based on|Per] {records}, {pt} has had {gain} with "
              "{fi_prior}§criterion_met§."),
             ("There [is|has been] [quantifiable|objective|documented] [improvement|functional "
              "improvement] with {fi_prior}, including {gain}§criterion_met§."),
@@ -817,7 +868,7 @@ STYLES: tuple[Style, ...] = (
              "[supports|warrants] the request§criterion_met§.")),
            ("[Guidelines have been met|The criteria have been satisfied].", ""),),
        fi=(
-           (("[According to|Based on|Per] {records}, {pt} has [completed|undergone] {fi_prior} with "
+           (("[According to|According to|Based on|Per] {records}, {pt} has [completed|undergone] {fi_prior} with "
              "{gain}§criterion_met§."),
             ("[Given|With] {gain} [after|from] {fi_prior}, continued {t} is [supported|"
              "reasonable]§criterion_met§.")),
@@ -922,7 +973,9 @@ STYLES: tuple[Style, ...] = (
        lead_pos=(("The request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 3,
-       neg=((("Medical necessity has not been established; [therefore|as such], the request "
+       neg=((*(("[As such|Given the above|Therefore], the request [for {item_ref} |]is not "
+                "medically necessary."),) * 4,
+             ("Medical necessity has not been established; [therefore|as such], the request "
               "[for {item_ref} |]is not medically necessary."),
              "[Based on the above|Given this], {item_ref} is not medically necessary.",
              "[As such|Therefore], {item_ref} is determined to not be medically necessary.",
@@ -957,7 +1010,9 @@ STYLES: tuple[Style, ...] = (
        ),
     _s("conclusion", 2,
        neg=(("[As such|Given the above], this request is not medically necessary.",
-             "[So|Given this], the request for {item_ref} is not medically necessary.",
+             "[As such|Given the above], the request for {item_ref} is not medically necessary.",
+             "[Therefore|Given this], the request for {item_ref} is not medically necessary.",
+             "As such, the requested {kind} is not medically necessary at this time.",
              "The request for {item_ref} cannot be certified§unusual_conclusion§."),),
        pos=(("This request is medically necessary.",
              "The request for {item_ref} can be certified§unusual_conclusion§."),),
@@ -965,8 +1020,8 @@ STYLES: tuple[Style, ...] = (
        lead_pos=(("This request for {item_ref} is medically necessary.",),),
        ),
     _s("conclusion", 5,
-       neg=((("[Because of this|For the above reasons|As such|For that reason], the request [for "
-              "{item_ref} |]is not medically necessary."),
+       neg=((*(("[Given the above|For the above reasons|As such|Therefore], the request [for "
+                "{item_ref} |]is not medically necessary."),) * 3,
              ("For the reasons above, {item_ref} cannot be considered medically necessary"
              "§unusual_conclusion§.")),),
        pos=((("[Because of these reasons|For these reasons], the request [for {item_ref} |]"

@@ -32,16 +32,16 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "the California MTUS/ACOEM Guidelines", "the CA MTUS/ACOEM Guidelines",
               "the California MTUS and ACOEM Guidelines")),
     ("ODG", ("the Official Disability Guidelines", "the Official Disability Guidelines",
-             "the ODG")),
-    ("Official Disability", ("the Official Disability Guidelines", "the ODG")),
+             "the Official Disability Guidelines", "the ODG")),
+    ("Official Disability", ("the Official Disability Guidelines",
+                             "the Official Disability Guidelines", "the ODG")),
     ("ACOEM", ("the ACOEM Guidelines", "the ACOEM Practice Guidelines")),
     ("", ("the cited references", "the referenced guidelines")),
 )
 GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
                 "better sitting and walking tolerance with less medication use")
 GENERIC_NEED = "a clear clinical indication"
-GENERIC_NEED2 = ("a clear treatment plan with specific functional goals",
-                 "a treatment plan with functional goals")
+GENERIC_NEED2 = ("a clear treatment plan", "a treatment plan with specific goals")
 # What guideline passages pair a treatment with, and when they have it reviewed.
 ADJUNCT = ("[an independent|a structured|a supervised] [home exercise|activity] program",
            "active self-directed exercise", "a graded return to activity",
@@ -57,6 +57,8 @@ MEDS = ("naproxen and omeprazole", "tramadol and a topical cream", "ibuprofen as
         "acetaminophen and a lidocaine patch")
 MEDICATION_CATEGORIES = ("opioid", "nsaid", "muscle_relaxant", "anticonvulsant", "ppi",
                          "hypnotic", "topical")
+# Further ways to name earlier use of a medication, beside the catalogue's own.
+MED_FI = ("the [ongoing|long-term|prior] use of {t}", "{t} to date")
 # How a reviewer names the kind of thing requested ("the requested medication").
 KIND_NOUNS = {"imaging": ("imaging", "study"), "electrodiagnostic": ("testing", "studies"),
               "physical_medicine": ("therapy", "treatment"), "surgery": ("surgery", "intervention"),
@@ -71,8 +73,12 @@ UNADDRESSED = 0.4  # no MTUS citation: say that the MTUS does not address the re
 # The guideline passage restates each criterion the treatment has with these chances,
 # whatever the item's reasons: reviewers restate the guideline's position as a whole.
 RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.2,
-           "extra": 0.6}
+           "extra": 0.45}
 HISTORY = {"any": 0.5, "course": 0.25, "prior": 0.7, "request": 0.35}
+# How much a reviewer writes: (scale of the history and restatement chances above, weight).
+# Real rationales range from one-line denials to long case reviews.
+VERBOSITY = ((0.45, 0.3), (1.0, 0.45), (1.7, 0.25))
+DETAIL = 0.75  # the most verbose: clinical detail after the first history sentence
 BURY = 0.45  # a second reason's finding told briefly among the history sentences
 BURY_SOLE = 0.1  # ... or an only reason's
 CLOSING = 0.15  # upheld: "no exceptional factors ..." after the grounds
@@ -185,12 +191,13 @@ def _prior_use(item: Item, bare: tuple[str, ...], since: str) -> tuple[str, ...]
     if q is not None and q.unit in SESSION_UNITS:
         if item.prior:
             return (f"has completed {item.prior} {q.unit} of {name}",
+                    f"has been approved for {item.prior} prior {q.unit} of {name}",
                     f"has attended at least {item.prior} {q.unit} of {name}",
                     f"has had {item.prior} prior {q.unit} of {name}")
         return (f"has had {name} in the past", f"has previously undergone {name}")
     if t.category in MEDICATION_CATEGORIES:
-        return ((f"has been [taking|using] {name}[ since at least {since}| for several "
-                 f"months| since {since}| long term]"),
+        return ((f"has been [taking|using|on] {name}[ since at least {since}| for several "
+                 f"months| long term| for an extended period| chronically]"),
                 f"had been using {name} on an ongoing basis", f"was prescribed {name}",
                 f"was continuing to use {name}")
     return (f"has had prior treatment with {name}", f"has undergone {name} before")
@@ -219,7 +226,8 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     need2 = (crit[1].need, crit[1].missing) if len(crit) > 1 else GENERIC_NEED2
     bare = _bare(t)
     fi_sub = {"t": bare, "prior": str(item.prior or 6), "since": base["since"]}
-    fi = tuple(lower_first(fill(p, fi_sub, rng)) for p in t.fi) or (
+    fi_forms = t.fi + (MED_FI if t.category in MEDICATION_CATEGORIES and t.fi else ())
+    fi = tuple(lower_first(fill(p, fi_sub, rng)) for p in fi_forms) or (
         "the earlier treatment",)
     q = t.qty
     slots.update(
@@ -237,7 +245,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
         nr_why=t.not_rec[1] if t.not_rec else "the evidence does not support it",
         dos=case.fmt(case.visit), item_ref=(item.ref, item.ref, item.ref, bare[0]),
         nomod=("", "", "", ", and the request cannot be partially certified"),
-        pain_since=("", " since {since}"), meds=MEDS,
+        pain_since=("", "", " since {since}"), meds=MEDS,
         prior_use=_prior_use(item, bare, str(base["since"])),
         course_done=_course_done(item, bare), adjunct=ADJUNCT, review=REVIEW,
         kind=KIND_NOUNS.get(t.category, ("service", "request")),
@@ -315,7 +323,7 @@ class _Writer:
         return _run(style, ground, self.slots, self.rng, self.tags)
 
 
-def _history(item: Item, w: _Writer, short: bool) -> list[Sentence]:
+def _history(item: Item, w: _Writer, short: bool, scale: float = 1.0) -> list[Sentence]:
     """The request and the patient's course (history sentences)."""
     t, rng = item.treatment, w.rng
     if short:
@@ -325,12 +333,15 @@ def _history(item: Item, w: _Writer, short: bool) -> list[Sentence]:
     for ground in ("any", "course", "prior", "request"):
         if ground == "prior" and not t.fi:
             continue
-        if rng.random() < HISTORY[ground]:
+        if rng.random() < HISTORY[ground] * scale:
             out += _run(style, ground, w.slots, rng, w.tags)
+    if scale > 1 and rng.random() < DETAIL:
+        at = 1 if out else 0
+        out[at:at] = _run(style, "detail", w.slots, rng, w.tags)
     return out
 
 
-def _passage(item: Item, w: _Writer, short: bool) -> list[Sentence]:
+def _passage(item: Item, w: _Writer, short: bool, verbosity: float = 1.0) -> list[Sentence]:
     """The guideline passage: the general position and, whatever the item's reasons, the
     criteria of the treatment it restates (indication, quantity, functional improvement)."""
     t, rng = item.treatment, w.rng
@@ -338,7 +349,7 @@ def _passage(item: Item, w: _Writer, short: bool) -> list[Sentence]:
     out: list[Sentence] = []
     if not any(c.source == "MTUS" for c in item.cites) and rng.random() < UNADDRESSED:
         out += _run(style, "unaddressed", w.slots, rng, w.tags)
-    scale = 0.6 if short else 1.0
+    scale = (0.6 if short else 1.0) * verbosity
     if rng.random() < RESTATE["any"] * scale:
         out += _run(style, "any", w.slots, rng, w.tags)
     grounds = [g for g, ok in (("indication", bool(item.criteria) and not short),
@@ -412,8 +423,9 @@ def compose(item: Item, case: Case, family: int, layout: str, base: dict[str, Sl
     w = _Writer(family, item_slots(item, case, family, base, rng), rng)
     upheld = item.decision == "upheld"
     short = item.treatment.category == "associated" and item.surgery_ok is not None
-    history = _history(item, w, short)
-    passage = _passage(item, w, short)
+    verbosity = rng.choices([v for v, _ in VERBOSITY], [p for _, p in VERBOSITY])[0]
+    history = _history(item, w, short, verbosity)
+    passage = _passage(item, w, short, verbosity)
     if upheld:
         body, history = _upheld_findings(item, w, history, short)
     else:

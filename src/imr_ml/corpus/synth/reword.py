@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 # Each key may be replaced by any of its values (the key itself is always one of them).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "documented": ("documented", "noted", "recorded"),
+    "documented": ("documented", "noted", "noted", "shown", "recorded"),
+    "on examination": ("on examination", "on physical examination", "on physical examination",
+                       "on exam"),
     "examination": ("examination", "exam", "evaluation"),
     "conservative care": ("conservative care", "conservative treatment", "non-operative care"),
     "conservative treatment": ("conservative treatment", "conservative care",
@@ -29,9 +31,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "a trial of": ("a trial of", "an attempt at", "a course of"),
     "signs": ("signs", "findings"),
     "findings": ("findings", "signs"),
-    "patients": ("patients", "injured workers", "individuals"),
+    "patients": ("patients", "patients", "individuals"),
     "treatment plan": ("treatment plan", "plan of care", "care plan"),
-    "evidence": ("evidence", "support", "indication"),
+    "evidence": ("evidence", "evidence", "support", "indication"),
 }
 REWORD = 0.5  # chance that each occurrence takes a synonym
 _WORD = re.compile(r"\b(" + "|".join(map(re.escape, sorted(SYNONYMS, key=len, reverse=True)))
