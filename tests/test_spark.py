@@ -105,6 +105,7 @@ def test_spark_writes_parquet_as_a_folder(local_rows, spark, letters, model_dir,
     for column in LIST_COLUMNS:  # lists come back as arrays
         got[column] = got[column].map(list)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    assert main(["report", str(out), "--out", str(tmp_path / "report.html")]) == 0
 
 
 @pytest.mark.spark
