@@ -1,5 +1,6 @@
 # The project's verbs. Every target runs inside .venv/, which `make setup` creates.
-# Training needs only the package (RUN); tests, benchmarks and the notebook add the dev extra.
+# Training needs only the package (RUN); tests, benchmarks and the notebook add the dev and
+# spark extras (pyspark: `imr-ml score --engine spark`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +24,7 @@ $(RUN): pyproject.toml
 	touch $(RUN)
 
 $(STAMP): $(RUN)
-	$(INSTALL) -e ".[dev]"
+	$(INSTALL) -e ".[dev,spark]"
 	-$(COMPILE)
 	touch $(STAMP)
 
@@ -34,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_segment.py
 	$(BIN)/python benchmarks/bench_pdf.py
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python benchmarks/bench_spark.py
 	$(BIN)/python benchmarks/eval_roles.py
 	$(BIN)/python benchmarks/realism.py
 

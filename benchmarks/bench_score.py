@@ -47,10 +47,11 @@ print(json.dumps({"code": code, "seconds": seconds, "rss_kb": own, "worker_rss_k
 """
 
 
-def score(folder: Path, out: Path, workers: int, model: str) -> dict[str, float]:
-    """Score `folder` in a fresh interpreter; returns its timing and memory figures."""
+def score(folder: Path, out: Path, model: str, *options: str) -> dict[str, float]:
+    """Score `folder` in a fresh interpreter (with `options`, e.g. --workers 2); returns its
+    timing and memory figures."""
     command = [sys.executable, "-c", RUN, "score", str(folder), "--out", str(out), "-q",
-               "--workers", str(workers), "--model", model]
+               "--model", model, *options]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["letters"] = sum(1 for p in folder.iterdir() if p.suffix in {".txt", ".pdf"})
@@ -73,11 +74,22 @@ def model_ref(corpus: Path, tmp: Path) -> str:
     return str(persistence.save(classifier(cfg).fit(items), tmp / "model"))
 
 
-def line(label: str, figures: dict[str, float]) -> str:
+def corpus(n: int, tmp: Path, model: str | None) -> tuple[Path, str]:
+    """`n` synthetic letters (seed 0) generated under `tmp`: their folder, and the model to
+    score them with (`model`, else models/LATEST's, else one fitted on them)."""
+    generate(n, 0, tmp / "synth")
+    return tmp / "synth" / "letters", model or model_ref(tmp / "synth", tmp)
+
+
+def line(label: str, figures: dict[str, float], rss: bool = True) -> str:
+    """Letters, seconds, letters/s and (`rss`) the peak RSS of the run and its workers."""
     rate = figures["letters"] / figures["seconds"]
-    return (f"{label:<28} {figures['letters']:>7,} letters {figures['seconds']:>7.1f} s "
-            f"{rate:>8,.0f} letters/s  peak RSS main {figures['rss_kb'] / 1024:>5.0f} MB, "
-            f"worker {figures['worker_rss_kb'] / 1024:>5.0f} MB")
+    text = (f"{label:<28} {figures['letters']:>7,} letters {figures['seconds']:>7.1f} s "
+            f"{rate:>8,.0f} letters/s")
+    if rss:
+        text += (f"  peak RSS main {figures['rss_kb'] / 1024:>5.0f} MB, "
+                 f"worker {figures['worker_rss_kb'] / 1024:>5.0f} MB")
+    return text
 
 
 def main() -> None:
@@ -90,9 +102,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        generate(args.n, 0, tmp / "synth")
-        letters = tmp / "synth" / "letters"
-        model = args.model or model_ref(tmp / "synth", tmp)
+        letters, model = corpus(args.n, tmp, args.model)
         texts = sorted(letters.glob("*.txt"))
         pdfs = tmp / "pdfs"
         pdfs.mkdir()
@@ -109,7 +119,7 @@ def main() -> None:
                 ("text (RSS run)", big, 2)]
         figures = []
         for kind, folder, workers in runs:
-            figures.append(score(folder, out, workers, model))
+            figures.append(score(folder, out, model, "--workers", str(workers)))
             print(line(f"{kind}, {workers} worker(s)", figures[-1]), flush=True)
         small, large = figures[1], figures[-1]
         for key in ("rss_kb", "worker_rss_kb"):

@@ -1,5 +1,8 @@
 """Make the test helpers (badinputs) importable from every test module; shared fixtures."""
 
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,10 +14,35 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_LETTERS = REPO.parent / "shared" / "real" / "letters"
 
 
+def _java() -> tuple[int, str]:
+    """The major version of the Java that Spark would run (JAVA_HOME's, else PATH's; 0 for
+    none), and what `java -version` said."""
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if "JAVA_HOME" in os.environ \
+        else "java"
+    try:
+        said = subprocess.run([java, "-version"], capture_output=True, text=True,
+                              check=False).stderr
+    except OSError as err:
+        return 0, f"{java}: {err.strerror}"
+    found = re.search(r'version "(\d+)', said)
+    return (int(found[1]) if found else 0), said.strip().splitlines()[0] if said.strip() else ""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked slow_env run last, so that the virtualenv they wait for is installed
-    while the others run (tests/test_pyfunc.py)."""
+    while the others run (tests/test_pyfunc.py). Tests marked `spark` skip, saying why,
+    where Spark cannot run: no Java 17 or newer."""
     items.sort(key=lambda item: item.get_closest_marker("slow_env") is not None)
+    marked = [item for item in items if item.get_closest_marker("spark")]
+    if not marked:
+        return
+    major, said = _java()
+    if major >= 17:
+        return
+    skip = pytest.mark.skip(reason=f"Spark needs Java 17 or newer; found {said or 'none'} "
+                                   "(.ci/run installs openjdk-17-jre-headless as root)")
+    for item in marked:
+        item.add_marker(skip)
 
 
 def _rationales(folder: Path) -> list[str]:

@@ -152,7 +152,12 @@ def _run_scoring(
         from imr_ml.scoring.output import table_format, writable
         from imr_ml.scoring.scorer import load_model
 
-        table_format(writable(args.out))
+        if getattr(args, "engine", "local") == "spark":
+            from imr_ml.scoring.spark_engine import check_output
+
+            check_output(args.out)
+        else:
+            table_format(writable(args.out))
         stop = signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             try:
@@ -205,29 +210,87 @@ def _write_scored(args: argparse.Namespace, rows: Iterator[Row], writer: TableWr
             writer.write(buffer)
         writer.abandon()
         bar.close()
+        resumable = args.command == "score" and args.engine == "local"
         kept = (f"rows so far are in {writer.journal}"
-                + ("; rerun with --resume to go on" if args.command == "score" else ""))
+                + ("; rerun with --resume to go on" if resumable else ""))
         if isinstance(err, TableError):  # e.g. the disk is full: one line, exit 2
             raise TableError(f"{err}; {kept}") from None
         print(f"imr-ml {args.command}: stopped; {kept}", file=sys.stderr)
         raise
     bar.close()
+    return _finished(args, summary, what)
+
+
+def _finished(args: argparse.Namespace, summary: Summary, what: str) -> int:
+    """Print the summary; the exit status: 1 where nothing could be scored or (--strict)
+    any input failed, else 0."""
     print(summary.report(what) + f"; wrote {args.out}", file=sys.stderr)
     failed = summary.inputs["error"] + summary.inputs["no_items"]
     nothing = sum(summary.inputs.values()) and not summary.inputs["ok"]
     return 1 if (args.strict and failed) or nothing else 0
 
 
+# Options of the local engine that --engine spark refuses: why each does not apply
+LOCAL_ONLY = {
+    "workers": "Spark's executors set the parallelism (e.g. --spark-master local[4], or "
+               "spark-submit's settings)",
+    "resume": "Spark keeps no journal: a run that stops leaves no output and is run again "
+              "whole (the local engine resumes)",
+}
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """`score` on the engine asked for; options that engine cannot honour are refused."""
+    if args.engine == "spark":
+        for name, why in LOCAL_ONLY.items():
+            if getattr(args, name) not in (None, False):
+                return _usage_error(args, f"--{name} does not apply to --engine spark: {why}")
+        return _score_spark(args)
+    if args.spark_master is not None:
+        return _usage_error(args, "--spark-master applies to --engine spark only")
+    return _score_local(args)
+
+
+def _timeout(args: argparse.Namespace) -> float | None:
+    from imr_ml.scoring.scorer import DEFAULT_TIMEOUT
+
+    return DEFAULT_TIMEOUT if args.timeout is None else args.timeout or None
+
+
 @_run_scoring
-def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
+def _score_spark(args: argparse.Namespace, scorer: Scorer) -> int:
+    from imr_ml.letters import input_key
+    from imr_ml.scoring import spark_engine
+    from imr_ml.scoring.output import TableWriter, table_format
+    from imr_ml.scoring.scorer import Summary, is_letter_start
+
+    spark, own = spark_engine.spark_session(args.spark_master, quiet=args.quiet)
+    settings = {"timeout": _timeout(args), "max_bytes": args.max_bytes}
+    try:
+        if table_format(args.out) == ".parquet":
+            summary = spark_engine.write_parquet(spark, scorer, args.paths, args.out, **settings)
+            return _finished(args, summary, "letters")
+        rows = spark_engine.score_rows(spark, scorer, args.paths, **settings)
+        header = _journal_header(scorer, [input_key(p) for p in args.paths], args.max_bytes,
+                                 settings["timeout"], args.explain)
+        writer = TableWriter(args.out, scorer.schema(), header)
+        writer.start()
+        return _write_scored(args, iter(rows), writer, is_letter_start, Summary())
+    finally:
+        if own:
+            spark.stop()
+
+
+@_run_scoring
+def _score_local(args: argparse.Namespace, scorer: Scorer) -> int:
     from contextlib import closing
 
     from imr_ml.letters import input_key
     from imr_ml.scoring.output import TableWriter
-    from imr_ml.scoring.scorer import DEFAULT_TIMEOUT, Summary, is_letter_start
+    from imr_ml.scoring.scorer import Summary, is_letter_start
 
     summary = Summary()
-    timeout = DEFAULT_TIMEOUT if args.timeout is None else args.timeout or None
+    timeout = _timeout(args)
     header = _journal_header(scorer, [input_key(p) for p in args.paths], args.max_bytes,
                              timeout, args.explain)
     writer = TableWriter(args.out, scorer.schema(), header)
@@ -240,8 +303,8 @@ def cmd_score(args: argparse.Namespace, scorer: Scorer) -> int:
                   file=sys.stderr)
     else:
         writer.start()
-    rows = scorer.score_letters(args.paths, workers=args.workers, timeout=timeout,
-                                max_bytes=args.max_bytes, skip=done)
+    rows = scorer.score_letters(args.paths, workers=args.workers or os.cpu_count() or 1,
+                                timeout=timeout, max_bytes=args.max_bytes, skip=done)
     with closing(rows):  # closed when stopped: the workers are killed at once
         return _write_scored(args, rows, writer, is_letter_start, summary)
 
@@ -403,12 +466,22 @@ def build_parser() -> argparse.ArgumentParser:
     sco = sub.add_parser("score", help="predict decisions and reasons for letters")
     _add_inputs(sco)
     _add_scoring(sco)
-    sco.add_argument("--workers", type=_at_least(1), default=os.cpu_count() or 1,
-                     help="worker processes (default: the number of CPUs)")
+    sco.add_argument("--workers", type=_at_least(1),
+                     help="worker processes (default: the number of CPUs; local engine only)")
     sco.add_argument("--timeout", type=_at_least(0, float),
                      help="seconds allowed to read one file (default 30; 0: no limit)")
     sco.add_argument("--resume", action="store_true",
-                     help="go on from OUT.partial, left by an interrupted run")
+                     help="go on from OUT.partial, left by an interrupted run (local engine "
+                          "only)")
+    sco.add_argument("--engine", choices=["local", "spark"], default="local",
+                     help="local: worker processes on this machine (default); spark: Spark "
+                          "reads, segments and scores the files (pip install 'imr-ml[spark]', "
+                          "Java 17+), the same rows; .parquet OUT is then a folder written by "
+                          "the executors, .jsonl and .csv are collected on this machine. "
+                          "--workers and --resume do not apply to spark and are refused")
+    sco.add_argument("--spark-master", metavar="URL",
+                     help="with --engine spark: the Spark master (default: spark-submit's, "
+                          "else local[*])")
     sco.set_defaults(func=cmd_score)
 
     tab = sub.add_parser("score-table", help="predict for rationale texts in a table")

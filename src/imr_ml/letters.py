@@ -45,22 +45,30 @@ class Letter:
 def read_letter(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Letter:
     """Read one .txt or .pdf letter; raise LetterError for every input that is not one."""
     path = Path(path)
+    check_file(path, max_bytes=max_bytes)
+    return letter_from_bytes(_read_bytes(path, source_name(path)), path, max_bytes=max_bytes)
+
+
+def check_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> int:
+    """The size of `path`; LetterError unless it is a regular .txt or .pdf file of at most
+    `max_bytes`: what can be told of a letter file without reading it."""
+    path = Path(path)
     source = source_name(path)
     size = _regular_file_size(path, source)
+    _check_name_and_size(path, source, size, max_bytes)
+    return size
+
+
+def letter_from_bytes(
+    data: bytes, path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Letter:
+    """The letter in `data`, the contents of the .txt or .pdf file at `path` (which gives
+    the letter's id, source and type; it is not read); LetterError for bytes that hold none.
+    """
+    path = Path(path)
+    source = source_name(path)
+    _check_name_and_size(path, source, len(data), max_bytes)
     suffix = path.suffix.lower()
-    if suffix not in LETTER_SUFFIXES:
-        kind = f"'{path.suffix}'" if path.suffix else "a file without extension"
-        raise LetterError(
-            source, "unsupported", f"unsupported file type ({kind}); expected .txt or .pdf"
-        )
-    if size > max_bytes:
-        raise LetterError(
-            source,
-            "too_large",
-            f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes for one letter; "
-            "if it really is one letter, raise the limit (--max-bytes)",
-        )
-    data = _read_bytes(path, source)
     if not data.strip():
         raise LetterError(source, "empty", "file is empty")
     raw = _pdf_text(data, source) if suffix == ".pdf" else _decode_text(data, source)
@@ -84,6 +92,21 @@ def letter_from_text(raw: str, letter_id: str, source: str) -> Letter:
         raise LetterError(source, "too_long", f"text is {len(text):,} characters, over the "
                           f"limit of {MAX_CHARS:,} for one letter; split it")
     return Letter(letter_id=letter_id, source=source, text=text, raw_text=raw)
+
+
+def _check_name_and_size(path: Path, source: str, size: int, max_bytes: int) -> None:
+    if path.suffix.lower() not in LETTER_SUFFIXES:
+        kind = f"'{path.suffix}'" if path.suffix else "a file without extension"
+        raise LetterError(
+            source, "unsupported", f"unsupported file type ({kind}); expected .txt or .pdf"
+        )
+    if size > max_bytes:
+        raise LetterError(
+            source,
+            "too_large",
+            f"file is {size:,} bytes, over the limit of {max_bytes:,} bytes for one letter; "
+            "if it really is one letter, raise the limit (--max-bytes)",
+        )
 
 
 def source_name(path: str | Path) -> str:

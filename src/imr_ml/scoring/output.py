@@ -341,12 +341,14 @@ def neutralised(cells: pd.Series) -> pd.Series:
 
 
 def read_table(path: str | Path, list_columns: Iterable[str] = ()) -> pd.DataFrame:
-    """A .csv/.jsonl/.parquet table; in CSV, those of `list_columns` it has are split into
-    lists (`split_list`)."""
+    """A .csv/.jsonl/.parquet table (.parquet: a file, or a folder of part files); in CSV,
+    those of `list_columns` it has are split into lists (`split_list`)."""
     import pandas as pd
 
     suffix = table_format(path)
     try:
+        if suffix == ".parquet" and os.path.isdir(path):  # part files (`score --engine spark`)
+            return pd.read_parquet(path)
         if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would block the read forever
             raise TableError(f"{path}: not a regular file (a folder, pipe or device); "
                              "save the table to a file first")

@@ -11,6 +11,7 @@ parent process, however it ends.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import multiprocessing
 import os
 import signal
@@ -27,7 +28,7 @@ from typing import Self
 from pebble import ProcessExpired, ProcessPool
 
 from imr_ml.errors import LetterError
-from imr_ml.letters import Letter, read_letter, source_name
+from imr_ml.letters import Letter, letter_from_bytes, read_letter, source_name
 from imr_ml.segment import make_nlp
 from imr_ml.segment.rows import Row, error_row, segment_batch
 
@@ -48,8 +49,10 @@ def _alarm(_signum: int, _frame: FrameType | None) -> None:
     raise _Timeout
 
 
-def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Letter | LetterError:
-    """`read_letter`, or its LetterError; "timeout" when it takes over `timeout` seconds.
+def read_with_timeout(path: Path, timeout: float | None, max_bytes: int,
+                      data: bytes | None = None) -> Letter | LetterError:
+    """`read_letter`, or `letter_from_bytes` where `data` (the file's contents, read
+    already) is given, or its LetterError; "timeout" when it takes over `timeout` seconds.
 
     The limit uses SIGALRM, so it applies in a process's main thread only (as in workers).
     """
@@ -58,7 +61,9 @@ def read_with_timeout(path: Path, timeout: float | None, max_bytes: int) -> Lett
     try:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, timeout)
-        return read_letter(path, max_bytes=max_bytes)
+        if data is None:
+            return read_letter(path, max_bytes=max_bytes)
+        return letter_from_bytes(data, path, max_bytes=max_bytes)
     except LetterError as err:
         return err
     except _Timeout:
@@ -99,16 +104,19 @@ class Worker:
         self.nlp = make_nlp(sentence_roles=False)  # the rows carry no sentence roles
         self.watchdog = _Watchdog() if timeout else None
 
-    def score(self, paths: list[Path]) -> list[Row]:
-        entries = [self._read(p) for p in paths]
+    def score(self, paths: Sequence[Path], contents: Sequence[bytes] | None = None) -> list[Row]:
+        """Prediction rows of the files at `paths` (their `contents` where given: read already,
+        e.g. by Spark), in order."""
+        data = contents if contents is not None else itertools.repeat(None)
+        entries = [self._read(p, d) for p, d in zip(paths, data)]
         return self.predict([row for _, rows in segment_batch(self.nlp, entries) for row in rows])
 
-    def _read(self, path: Path) -> Letter | LetterError:
+    def _read(self, path: Path, data: bytes | None) -> Letter | LetterError:
         if self.watchdog is None:
-            return read_with_timeout(path, self.timeout, self.max_bytes)
+            return read_with_timeout(path, self.timeout, self.max_bytes, data)
         self.watchdog.deadline = time.monotonic() + self.timeout + GRACE
         try:
-            return read_with_timeout(path, self.timeout, self.max_bytes)
+            return read_with_timeout(path, self.timeout, self.max_bytes, data)
         finally:
             self.watchdog.deadline = None
 
