@@ -16,6 +16,7 @@ import pytest
 from badinputs import write_all
 from imr_ml.cli import main
 from imr_ml.report import build, render
+from imr_ml.report.aggregates import EVIDENCE_SEPARATOR
 from imr_ml.report.intervals import wilson
 from imr_ml.report.published import published
 from imr_ml.scoring.output import read_table
@@ -140,8 +141,15 @@ def test_disagreements_are_the_items_predicted_otherwise_most_overturned_first(f
         zip(differ["case_number"], differ["item_text"]))
     with_evidence = table[table["evidence"] != ""]
     assert len(with_evidence)
-    rationale_sentences = {v["text"] for e in differ["evidence"] for v in json.loads(e).values()}
-    assert set(with_evidence["evidence"]) <= rationale_sentences
+    expected = {(case, item): {(r, v["text"]) for r, v in json.loads(e).items()}
+                for case, item, e in zip(differ["case_number"], differ["item_text"],
+                                         differ["evidence"])}
+    for case, item, cell in zip(table["case_number"], table["item_text"], table["evidence"]):
+        shown = set()
+        for part in cell.split(EVIDENCE_SEPARATOR) if cell else []:
+            reasons, sentence = part.split(": ", 1)
+            shown |= {(r, sentence) for r in reasons.split(", ")}
+        assert shown == expected[(case, item)]  # every predicted reason's sentence, once
     confusion = build(frame)["confusion"].set_index("stated")
     assert int(confusion.to_numpy().sum()) - int(np.trace(confusion.to_numpy())) == len(differ)
 
@@ -204,6 +212,25 @@ def test_report_command_writes_the_page_and_every_table(scores, model_dir, tmp_p
                                   check_dtype=False)
 
 
+def test_the_headline_comes_first_with_the_overall_rate_and_the_published_range(frame):
+    tables = build(frame)
+    page = render(tables)
+    body = page[page.index("<body>"):]
+    assert body.index("id='headline'") < body.index("<h2>")  # before every section
+    headline = body[body.index("id='headline'"):body.index("</p>")]
+    overall = tables["overall"].iloc[0]
+    assert f"<strong>{overall['uphold_rate']:.1%}</strong>" in headline
+    assert f"{overall['items']} items of " in headline
+    table = tables["published"]
+    years = set(table.loc[table["publisher"] == "this batch", "year"])
+    rates = table[table["year"].isin(years) & (table["publisher"] != "this batch")
+                  ]["uphold_rate"].dropna()
+    if len(rates):
+        assert f"published {rates.min():.1%}–{rates.max():.1%}" in headline
+    else:
+        assert "published" not in headline
+
+
 def test_an_empty_batch_and_a_batch_of_errors_say_so(model_dir, tmp_path):
     page = render(build(pd.DataFrame()))
     assert "no scored items (0 letters, 0 of them unreadable)" in page
@@ -217,7 +244,7 @@ def test_an_empty_batch_and_a_batch_of_errors_say_so(model_dir, tmp_path):
     errors = frame[frame["status"] == "error"]
     assert "of them unreadable" in page and "<h2>The batch</h2>" in page
     assert f"Errors ({len(errors)})" in page
-    assert "Uphold rate by" not in page
+    assert "Uphold rate by" not in page and "id='headline'" not in page
 
 
 def test_report_errors_are_one_line_naming_the_file(scores, tmp_path, capsys):

@@ -135,18 +135,27 @@ def reasons(items: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "reason", "upheld", "count", "share"])
 
 
+EVIDENCE_SEPARATOR = " | "
+
+
 def _evidence(value: Any) -> str:
-    """The first evidence sentence of an `evidence` cell (JSON: reason → {text, …})."""
+    """The evidence sentences of an `evidence` cell (JSON: reason → {text, …}), each after
+    the reasons it is evidence for ("no_indication: …"), apart by `EVIDENCE_SEPARATOR`."""
     try:
         found = json.loads(value) if isinstance(value, str) else {}
     except json.JSONDecodeError:
         return ""
-    return next((v.get("text", "") for v in found.values() if isinstance(v, dict)), "")
+    reasons_of: dict[str, list[str]] = {}
+    for reason, sentence in found.items() if isinstance(found, dict) else ():
+        if isinstance(sentence, dict) and sentence.get("text"):
+            reasons_of.setdefault(sentence["text"], []).append(reason)
+    return EVIDENCE_SEPARATOR.join(f"{', '.join(reasons)}: {text}"
+                                   for text, reasons in reasons_of.items())
 
 
 def disagreements(items: pd.DataFrame) -> pd.DataFrame:
     """Items whose predicted decision differs from the stated one, most likely overturned
-    first, with case number, item and evidence sentence.
+    first, with case number, item and the evidence sentence of each predicted reason.
 
     Parameters
     ----------

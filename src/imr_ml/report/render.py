@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from imr_ml.report import figures
+from imr_ml.report.published import BATCH
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -16,6 +17,7 @@ h1 { border-bottom: 2px solid #2f5d8a; } h2 { margin-top: 2em; color: #2f5d8a; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.8em 0; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
 th { background: #eef2f7; } .note { background: #fff8e1; padding: 0.6em; }
+.headline { font-size: 1.2em; background: #eef2f7; padding: 0.6em; }
 figure { margin: 0.8em 0; } svg { max-width: 100%; height: auto; }
 """
 RATE_SECTIONS = {"by_category": "treatment category", "by_drug_class": "drug class "
@@ -45,6 +47,26 @@ def _figure(fig: figures.Figure) -> str:
 
 def _section(title: str, *parts: str) -> str:
     return f"<section><h2>{html.escape(title)}</h2>\n" + "\n".join(parts) + "</section>"
+
+
+def _headline(tables: dict[str, pd.DataFrame]) -> str:
+    """What the batch says in one paragraph, first on the page: its uphold rate, and the
+    published rates of the years its decisions fall in."""
+    overall = tables["overall"].iloc[0]
+    letters = int(tables["statuses"]["letters"].sum())
+    text = (f"{overall['items']} items of {letters} letters: <strong>{overall['uphold_rate']:.1%}"
+            f"</strong> of the decisions upheld the denial (95% interval "
+            f"{overall['ci_low']:.1%}–{overall['ci_high']:.1%}; {overall['predicted']} "
+            "decisions predicted where a letter states none).")
+    table = tables["published"]
+    years = set(table.loc[table["publisher"] == BATCH, "year"])
+    same = table[table["year"].isin(years) & (table["publisher"] != BATCH)
+                 & table["uphold_rate"].notna()]
+    if not same.empty:
+        text += (f" DWC and CWCI published {same['uphold_rate'].min():.1%}–"
+                 f"{same['uphold_rate'].max():.1%} for {', '.join(map(str, sorted(years)))} "
+                 "(below, with sources).")
+    return f"<p class='headline' id='headline'>{text}</p>"
 
 
 def _batch(tables: dict[str, pd.DataFrame]) -> str:
@@ -126,8 +148,8 @@ def render(tables: dict[str, pd.DataFrame], title: str = "IMR letters: what the 
     sections = [_batch(tables)]
     items = int(tables["overall"]["items"].sum())
     if items:
-        sections += [*_rates(tables), _reasons(tables["reasons"]), _model(tables),
-                     _published(tables["published"])]
+        sections = [_headline(tables), *sections, *_rates(tables), _reasons(tables["reasons"]),
+                    _model(tables), _published(tables["published"])]
     else:
         letters = tables["statuses"]["letters"].sum()
         errors = len(tables["errors"])
