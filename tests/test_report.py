@@ -293,3 +293,10 @@ def test_table_cells_a_spreadsheet_would_run_are_neutralised(scores, tmp_path):
                  "--tables", str(tmp_path / "tables")]) == 0
     cells = pd.read_csv(tmp_path / "tables" / "disagreements.csv")["item_text"].tolist()
     assert "'=HYPERLINK(\"x\")" in cells
+
+
+def test_years_are_written_as_runs():
+    from imr_ml.report.render import _years
+
+    assert _years([2013, 2014, 2015, 2018]) == "2013–2015, 2018"
+    assert _years([2016]) == "2016" and _years([]) == ""

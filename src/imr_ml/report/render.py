@@ -49,6 +49,17 @@ def _section(title: str, *parts: str) -> str:
     return f"<section><h2>{html.escape(title)}</h2>\n" + "\n".join(parts) + "</section>"
 
 
+def _years(years: list[int]) -> str:
+    """Years as runs: [2013, 2014, 2015, 2018] -> "2013–2015, 2018"."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
 def _headline(tables: dict[str, pd.DataFrame]) -> str:
     """What the batch says in one paragraph, first on the page: its uphold rate, and the
     published rates of the years its decisions fall in."""
@@ -64,7 +75,7 @@ def _headline(tables: dict[str, pd.DataFrame]) -> str:
                  & table["uphold_rate"].notna()]
     if not same.empty:
         text += (f" DWC and CWCI published {same['uphold_rate'].min():.1%}–"
-                 f"{same['uphold_rate'].max():.1%} for {', '.join(map(str, sorted(years)))} "
+                 f"{same['uphold_rate'].max():.1%} for {_years(sorted(years))} "
                  "(below, with sources).")
     return f"<p class='headline' id='headline'>{text}</p>"
 
