@@ -15,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-from imr_ml.model import metrics
+from imr_ml.model import metrics, persistence
 from imr_ml.training.config import classifier, load_config
 from imr_ml.training.data import load_items
 
@@ -26,6 +26,8 @@ REQUIRED = ("no_functional_improvement", "exceeds_guideline_quantity", "no_indic
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", type=Path, default=REPO / "configs" / "default.yaml")
+    ap.add_argument("--save", type=Path, metavar="DIR",
+                    help="also save the fitted model here (e.g. for experiments/invented.py)")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args(argv)
     base = load_config(args.config, args.overrides)
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     real = (table["corpus_kind"] == "real").to_numpy()
     model = classifier(cfg).fit(table[~real].reset_index(drop=True))
     items = table[real]
+    if args.save:
+        persistence.save(model, args.save)
     m = metrics.score(items, model.predict_items(items), cfg.labels.reasons)
     print(" ".join(args.overrides) or "as configured",
           f"({time.perf_counter() - start:.0f} s, {len(items)} working-half items)")

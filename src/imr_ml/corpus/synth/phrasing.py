@@ -620,6 +620,53 @@ STYLES: tuple[Style, ...] = (
     ), met=(
         ("[It is noted|The documentation indicates] that {fi_prior} has helped, with {gain}.",),
     )),
+    # Findings shown by the record's facts, not named: pain scores, work status and
+    # medication use unchanged after the earlier treatment (one style a family).
+    _s("no_functional_improvement", 6, fail=(
+        (("The [most recent|latest] [progress report|evaluation][ of {visit_date}|] [documents|"
+          "indicates] that {pt} continues to report {complaint}[, rated 7/10|, rated 8/10|], "
+          "[unchanged from|no different from] the visits before {fi_prior}."),
+         ("{Pt} [remains|continues to be] [on temporary total disability|off work|on the same "
+          "work restrictions], and {records} describe the same [difficulty with sitting, "
+          "standing and walking|limits on lifting and carrying|limitations in daily "
+          "activities] as before {fi_prior}."),
+         ("Despite {fi_prior}, [medication use has not decreased|{pt} continues to take the "
+          "same medications at the same doses], and [pain is still rated 7/10|the pain level "
+          "is unchanged].")),
+        ("[?[Pain scores|Work status] and activity tolerance are essentially unchanged.]", ""),
+    ), brief=(
+        (("[Pain is still rated 7/10|{Pt} remains off work] after {fi_prior}, as before it."),),
+    ), met=(
+        (("After {fi_prior}, pain [decreased|went down] from 8/10 to 4/10 and {pt} "
+          "[returned to modified duty|was able to walk and sit longer]."),),
+    )),
+    _s("no_functional_improvement", 7, fail=(
+        (("The applicant was, it is incidentally noted, still [off of work|on total temporary "
+          "disability] as of {visit_date} and continued to report {complaint}, much as before "
+          "{fi_prior}."),
+         ("The attending provider's note of {visit_date} reported that {fi_prior} had [helped "
+          "only briefly|taken the edge off the pain for a few days], with pain [back at its "
+          "prior level|returning to baseline] thereafter."),
+         ("The applicant remained dependent on [the same analgesic medications|opioid agents "
+          "such as Norco] and [was still unable to|continued to struggle to] [lift, carry or "
+          "bend|perform household chores] despite {fi_prior}.")),
+    ), brief=(
+        ("The applicant's pain, it is noted, was no better after {fi_prior}.",),
+    ), met=(
+        (("The applicant had, to be fair, returned to work and reduced [his|her] analgesic "
+          "use following {fi_prior}."),),
+    )),
+    _s("no_functional_improvement", 8, fail=(
+        (("{Pt} still rates pain at [7|8|6]/10, the same as before {fi_prior}."),
+         "{Pt} [is still|remains] off work and takes the same medications as before.",
+         ("The notes say {fi_prior} [helped a little|helped for a few hours], but pain and "
+          "activity levels are unchanged.")),
+        ("[?Nothing in the notes shows that {pt} does more than before.]", ""),
+    ), brief=(
+        ("Pain and activity levels are unchanged after {fi_prior}.",),
+    ), met=(
+        ("After {fi_prior}, pain went from 8/10 to 4/10 and {pt} is back at work.",),
+    )),
     # ========================= exceeds_guideline_quantity ================================
     _s("exceeds_guideline_quantity", 0, fail=(
         (("The request for {requested}{excess_clause} [exceeds|is in excess of] [the "
@@ -698,6 +745,32 @@ STYLES: tuple[Style, ...] = (
         ("The amount requested, {requested}, exceeds the recommended limit.",),
     ), met=(
         ("The amount requested ({requested}) is consistent with guidelines§within_quantity§.",),
+    )),
+    # Excess shown by the numbers, not named ("12 visits is more than the 10 supported").
+    _s("exceeds_guideline_quantity", 6, fail=(
+        ("[Here|In this case], {shown}.", "[Of note|It is noted that], {shown}."),
+        (("[?The request [does not conform to|is not consistent with] the recommended "
+          "[number|amount|duration].]"), ""),
+    ), brief=(
+        ("[Of note|It is noted that], {shown}.",),
+    ), met=(
+        ("The request, {requested}, falls within {allowed}§within_quantity§.",),
+    )),
+    _s("exceeds_guideline_quantity", 7, fail=(
+        (("The {requested} at issue, it is incidentally noted, meant that {shown}."),
+         "It was, moreover, apparent that {shown}."),
+    ), brief=(
+        ("The {requested} sought meant that {shown}.",),
+    ), met=(
+        (("The {requested} sought was, it was acknowledged, in line with {allowed}"
+         "§within_quantity§."),),
+    )),
+    _s("exceeds_guideline_quantity", 8, fail=(
+        ("{Shown}.", "On review, {shown}."),
+    ), brief=(
+        ("{Shown}.",),
+    ), met=(
+        ("{Requested} fits within {allowed}§within_quantity§.",),
     )),
     # ============================== not_recommended ======================================
     _s("not_recommended", 0, fail=(

@@ -179,6 +179,33 @@ def _excess(item: Item) -> tuple[str, ...]:
     return ("",)
 
 
+def _shown(item: Item) -> tuple[str, ...]:
+    """An excess shown by the numbers rather than named ("12 visits, more than the 10
+    supported"): the quantity finding of reviewers who let the figures speak."""
+    q, n = item.treatment.qty, item.n
+    if q is None or n is None or "exceeds_guideline_quantity" not in item.reasons:
+        return ("the amount requested is more than the guideline position supports",)
+    limit = q.allowed_text[0]
+    if q.unit in SESSION_UNITS:
+        if item.prior:
+            return ((f"{item.prior} {q.unit} have already been completed, and {n} more would "
+                    f"make {item.prior + n}, [while|when] {limit} is supported"),
+                    (f"with the {item.prior} {q.unit} already [done|attended], the {n} requested "
+                    f"would [bring|take] the total to {item.prior + n}, [well past|past|beyond] "
+                    f"{limit}"))
+        twice = "[at least twice|double] the" if n >= 2 * q.allowed else "more than the"
+        return (f"{n} {q.unit} is {twice} {q.allowed} supported ({limit})",
+                f"the {n} {q.unit} requested go past {limit}")
+    if q.per_day:
+        days = n // q.per_day
+        return ((f"{n} tablets at the prescribed dose is about {days} days of use, [while|"
+                f"when] the guideline position is {limit}"),
+                (f"{n} tablets [amounts to|means] roughly {days} days of use, [far|well] longer "
+                f"than {limit} [would allow|allows]"))
+    return ((f"{n} {q.unit} is [requested|sought], [while|when] the guideline position "
+            f"is {limit}"), f"{n} {q.unit} is [more than|longer than|past] {limit}")
+
+
 def source_names(title: str) -> tuple[str, ...]:
     """How a rationale names a cited guideline, from its title."""
     return next(names for words, names in SOURCE_NAMES if words in title)
@@ -240,7 +267,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
         need2=reworded(need2[0]), missing2=reworded(need2[1]),
         fi_prior=fi, gain=t.gain or GENERIC_GAIN,
         allowed=q.allowed_text if q else ("the recommended amount",),
-        requested=_requested(item), excess_clause=_excess(item),
+        requested=_requested(item), excess_clause=_excess(item), shown=_shown(item),
         nr_subject=t.not_rec[0] if t.not_rec else "this treatment",
         nr_why=t.not_rec[1] if t.not_rec else "the evidence does not support it",
         dos=case.fmt(case.visit), item_ref=(item.ref, item.ref, item.ref, bare[0]),
