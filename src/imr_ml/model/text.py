@@ -179,19 +179,20 @@ def verdict_spans(text: str) -> list[tuple[int, int]]:
     if text.isascii():
         spaced = text.translate(_ASCII_SPACES)
         if "  " not in spaced:
-            return list(_single_spaced_spans(spaced))
-    return [(start, end) for start, end, verdict in _pieces(text) if verdict]
+            text = spaced
+    return [(start, end) for start, end, verdict in _pieces_of(text) if verdict]
 
 
 @lru_cache(maxsize=4096)
-def _single_spaced_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """`verdict_spans` of a single-spaced text, remembered for recent texts."""
-    return tuple((start, end) for start, end, verdict in _pieces(text) if verdict)
+def _pieces_of(text: str) -> tuple[tuple[int, int, bool], ...]:
+    """`_pieces` of a text, remembered for recent texts: the masked rule counts, the masked
+    words and the masked characters of one rationale all read them."""
+    return tuple(_pieces(text))
 
 
 def mask_verdicts(text: str) -> str:
     """The text without its verdict clauses."""
-    return " ".join(text[start:end].strip() for start, end, verdict in _pieces(text)
+    return " ".join(text[start:end].strip() for start, end, verdict in _pieces_of(text)
                     if not verdict)
 
 
