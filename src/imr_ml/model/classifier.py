@@ -253,7 +253,7 @@ class ImrClassifier(BaseEstimator):
         self,
         reasons: Sequence[str] = REASONS,
         *,
-        decision_features: Sequence[str] = ("word", "rules"),
+        decision_features: Sequence[str] = ("word", "char", "rules"),
         reason_features: Sequence[str] = ("word", "char", "item_text", "rules"),
         mask_verdicts: bool = True,
         negation: bool = True,
