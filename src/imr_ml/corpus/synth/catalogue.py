@@ -185,11 +185,11 @@ CRITERIA: dict[str, Criterion] = {
         "moderate median neuropathy at the wrist on nerve conduction studies after months of "
         "night splinting"),
     "deficits_goals": Criterion(
-        ("[objective functional deficits|objective functional limitations|significant "
-         "functional limitations] and [specific treatment goals|a clear treatment plan]"),
-        ("[objective functional deficits on examination|significant functional limitations on "
-         "exam|objective deficits on physical exam] or [specific goals for the sessions|"
-         "a clear plan for the therapy]"),
+        ("[objective functional deficits|significant deficits in function] and [specific "
+         "treatment goals|a clear purpose for further therapy]"),
+        ("[objective functional deficits on examination|significant deficits in function that "
+         "therapy would address] or [specific goals for the sessions|a clear purpose for "
+         "further therapy]"),
         "measurable deficits in strength and range of motion with written functional goals"),
     "homebound": Criterion(
         "a patient who is homebound and needs skilled medical care at home",
@@ -716,7 +716,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         gain=(("the prior injection giving 60 percent relief for eight weeks with less "
               "medication use"),),
-        weight=1.0),
+        weight=0.6),
     Treatment(
         "facet", "injection", ("facet injection", "medial branch block", "the facet blocks"),
         ("Facet joint injection L4-5 and L5-S1 bilaterally", ("Lumbar medial branch block at "
@@ -1063,7 +1063,49 @@ _INJECTION_NOTES = (
     ("Repeat blocks [are|should be] based on [at least 50 percent|50 to 70 percent] pain "
      "relief [lasting|for] six to eight weeks with less medication use."),
 )
+_NSAID_NOTES = (
+    ("NSAIDs [are|remain] a [reasonable|common] first option for [back pain|musculoskeletal "
+     "pain], but [they|their use] [carry|carries] gastrointestinal, renal and cardiovascular "
+     "risks that rise with dose and duration."),
+    ("[Long-term|Prolonged] use [calls for|requires] periodic [laboratory monitoring|blood "
+     "tests] of renal and liver function[ and blood pressure|]."),
+)
+_PPI_NOTES = (
+    ("[Proton pump inhibitors|PPIs] are not [needed|indicated] for patients taking NSAIDs who "
+     "have no [gastrointestinal|GI] risk factors."),
+    ("[Long-term|Prolonged] [PPI|proton pump inhibitor] use [has been|is] linked to [hip "
+     "fracture|fractures] and other adverse effects, so the need [should|ought to] be "
+     "[reassessed|reviewed] [periodically|at intervals]."),
+)
+_AED_NOTES = (
+    ("Antiepilepsy drugs are [a first-line option|first-line] for neuropathic pain, but there "
+     "is little evidence for their use in [axial|non-neuropathic] back pain."),
+    ("[A good|A meaningful] response is [a 50 percent|a 30 to 50 percent] reduction in pain; "
+     "[a lesser|a smaller] response [calls for|may call for] a switch or a combination."),
+)
+_HYPNOTIC_NOTES = (
+    ("[Sleep aids|Hypnotics] are [meant for|intended for] short-term use, as they [can be|are] "
+     "habit-forming and may impair [memory and function|function and memory]."),
+    ("[The cause of the insomnia|Any underlying cause of the sleep problem] [should|is to] be "
+     "[evaluated|addressed] before a sleep medication is [prescribed|continued]."),
+)
+_TENS_NOTES = (
+    ("[Published|Available] trials of TENS are [inconclusive|mixed], and [their|the] results "
+     "[differ|vary] with the [condition|diagnosis] treated."),
+    ("[During the trial|Over the trial month], [use of the unit|pain relief and function] "
+     "[should|are to] be [recorded|documented], along with any change in medication use."),
+)
+_UDS_NOTES = (
+    ("Drug testing [is an option|may be used] to [check for|detect] [illegal drugs|illicit "
+     "drugs] and to confirm that [prescribed|the prescribed] medications are being taken."),
+    ("How often testing is [repeated|done] [depends on|should match] the patient's [risk of "
+     "misuse|risk level], [from|ranging from] yearly for low-risk patients to [monthly|more "
+     "often] for high-risk ones."),
+)
 NOTES: dict[str, tuple[str, ...]] = {
+    "naproxen": _NSAID_NOTES, "celecoxib": _NSAID_NOTES, "omeprazole": _PPI_NOTES,
+    "gabapentin": _AED_NOTES, "lyrica": _AED_NOTES, "zolpidem": _HYPNOTIC_NOTES,
+    "tens": _TENS_NOTES, "uds": _UDS_NOTES,
     "norco": _OPIOID_NOTES, "tramadol": _OPIOID_NOTES, "oxycodone": _OPIOID_NOTES,
     "compound": _TOPICAL_NOTES, "lidoderm": _TOPICAL_NOTES[:2],
     "voltaren_gel": _TOPICAL_NOTES[::2],

@@ -210,7 +210,8 @@ STYLES: tuple[Style, ...] = (
          "{Pt} {prior_use}, [as documented|as noted by the provider]."),
     ), course=(
         ("[Medications|The medications] [listed|noted] [were|included] {meds}.",
-         "{Pt} had been approved for earlier care of this condition.",
+         ("{Pt} had been approved for [earlier care|prior treatment|a course of therapy] "
+          "[of|for] this [condition|injury]."),
          "It was [noted|reported] that {pt} {work}."),
     )),
     _s("recap", 4, detail=(

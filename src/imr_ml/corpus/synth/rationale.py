@@ -43,10 +43,13 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # The MTUS's opioid chapter, as reviewers name it beside the chronic pain guidelines.
 OPIOID_SOURCES = ("the California MTUS Opioid Treatment Guidelines",
                   "the MTUS Opioid Treatment Guidelines", "the CA MTUS Opioid Guidelines")
+LATER_SHORT = 0.3  # a later mention of the cited guideline by a short name
+SHORT_SOURCES = ("the guidelines", "the guidelines", "the same guidelines", "these guidelines",
+                 "the referenced guidelines")
 GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
                 "better sitting and walking tolerance with less medication use")
 GENERIC_NEED = "a clear clinical indication"
-GENERIC_NEED2 = ("a clear treatment plan", "a treatment plan with specific goals")
+GENERIC_NEED2 = ("a clear treatment plan", "a clear rationale for the request")
 # What guideline passages pair a treatment with, and when they have it reviewed.
 ADJUNCT = (("[an independent|a structured|a supervised] [home exercise|exercise|activity] "
             "program"), "active self-directed exercise", "a graded return to activity",
@@ -81,7 +84,7 @@ RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat
            "extra": 0.35}
 # The guideline passage adds one or two of the treatment's further statements (`Treatment.notes`),
 # and then less often a generic "extra" sentence.
-NOTES, NOTES_TWO, EXTRA_NOTED = 0.55, 0.35, 0.4
+NOTES, NOTES_TWO, EXTRA_NOTED = 0.7, 0.4, 0.4
 HISTORY = {"any": 0.5, "course": 0.25, "prior": 0.7, "request": 0.35}
 # How much a reviewer writes: (scale of the history and restatement chances above, weight).
 # Real rationales range from one-line denials to long case reviews.
@@ -187,6 +190,19 @@ def _excess(item: Item) -> tuple[str, ...]:
     return ("",)
 
 
+def _sources(names: tuple[str, ...]) -> SlotValue:
+    """The {src} slot: a cited guideline by name the first time; later, as reviewers do, often
+    only "the guidelines"."""
+    used = []
+
+    def name(rng: random.Random) -> str:
+        if used and rng.random() < LATER_SHORT:
+            return rng.choice(SHORT_SOURCES)
+        used.append(1)
+        return rng.choice(names)
+    return name
+
+
 def source_names(title: str) -> tuple[str, ...]:
     """How a rationale names a cited guideline, from its title."""
     return next(names for words, names in SOURCE_NAMES if words in title)
@@ -243,7 +259,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     slots.update(
         t=bare, records=vocab["records"], prov=vocab["prov"],
         records_noun=("progress notes", "reports", "clinic notes"),
-        src=tuple(src), supports=reworded(t.supports),
+        src=_sources(tuple(src)), supports=reworded(t.supports),
         need=reworded(crit[0].need if crit else GENERIC_NEED),
         missing=reworded(crit[0].missing if crit else GENERIC_NEED),
         found=reworded((crit[0].found, *crit[0].found_more) if crit else GENERIC_NEED),
