@@ -56,8 +56,9 @@ def reworded(options: str | tuple[str, ...]) -> Callable[[random.Random], str]:
 # often than the templates do (the working half's word frequencies; no phrase taken from it):
 # each (pattern, alternatives, chance) swaps a match for one alternative (``\1`` refers to the
 # pattern's group). Every swap keeps the meaning, so no label depends on it.
-REGISTER: tuple[tuple[re.Pattern[str], tuple[str, ...], float], ...] = tuple(
-    (re.compile(p), alts, chance) for p, alts, chance in (
+REGISTER: tuple[tuple[re.Pattern[str], tuple[str, ...], float, str], ...] = tuple(
+    (re.compile(p), alts, chance, max(re.sub(r"\\b|\(.*?\)", "", p).split(), key=len))
+    for p, alts, chance in (
         (r"\b(is|was|were|are|been|be|not) documented\b", (r"\1 noted", r"\1 reported",
                                                           r"\1 shown"), 0.5),
         (r"\bdocumented (?!evidence)", ("noted ", "reported "), 0.35),
@@ -83,7 +84,10 @@ REGISTER: tuple[tuple[re.Pattern[str], tuple[str, ...], float], ...] = tuple(
 
 def register(text: str, rng: random.Random) -> str:
     """`text` with some REGISTER swaps made."""
-    for pattern, alts, chance in REGISTER:
+    for pattern, alts, chance, key in REGISTER:
+        if key not in text:
+            continue
+
         def swap(m: re.Match[str], alts: tuple[str, ...] = alts, chance: float = chance) -> str:
             return m.expand(rng.choice(alts)) if rng.random() < chance else m.group(0)
         text = pattern.sub(swap, text)
