@@ -172,7 +172,8 @@ def case_slots(case: Case, rng: random.Random) -> dict[str, str | tuple[str, ...
     region = case.regions[0]
     name = REGIONS[region].names[0]
     complaint = rng.choice((REGIONS[region].complaint, f"pain in the {name}",
-                            f"pain of the {name}", f"{name} pain"))
+                            f"pain of the {name}", f"{name} pain", f"symptoms in the {name}",
+                            f"complaints involving the {name}"))
     if region in ("lumbar", "cervical") and rng.random() < 0.15:
         limb = "leg" if region == "lumbar" else "arm"
         complaint += f" radiating to the {case.sides[region]} {limb}"

@@ -62,6 +62,7 @@ class Treatment:
     gain: tuple[str, ...] = ()  # functional gains that justify continuing (overturned items)
     associated: tuple[str, ...] = ()  # surgery: keys of ASSOCIATED services decided with it
     weight: float = 1.0  # how often it is disputed
+    notes: tuple[str, ...] = ()  # further guideline statements (from NOTES), never a finding
 
 
 _CP16 = "MTUS Chronic Pain Medical Treatment 2016"
@@ -105,7 +106,8 @@ CRITERIA: dict[str, Criterion] = {
         "fracture, tumor or infection",
         "new weakness of ankle dorsiflexion that worsened between two visits"),
     "conservative": Criterion(
-        "[failure of|an inadequate response to] an adequate course of conservative care",
+        ("[failure of|an inadequate response to] [an adequate course of conservative care|"
+         "conservative treatment|a trial of conservative care]"),
         ("[a trial and failure of conservative treatment|an adequate course of conservative "
          "care that did not help|a failed course of conservative care|failed conservative "
          "care][ before the request| "
@@ -121,8 +123,9 @@ CRITERIA: dict[str, Criterion] = {
         "palpable muscle spasm or a recent acute flare",
         "palpable paraspinal spasm after a flare two weeks earlier"),
     "neuropathic": Criterion(
-        "a neuropathic pain condition",
-        "a neuropathic pain diagnosis or neuropathic findings on examination",
+        "[a neuropathic pain condition|neuropathy|a neuropathic condition]",
+        ("[a neuropathic pain diagnosis|a diagnosis of neuropathy|a neuropathic diagnosis] or "
+         "neuropathic findings on examination"),
         "burning, radiating pain with allodynia consistent with a neuropathic component"),
     "first_line": Criterion(
         "failure of first-line agents such as antidepressants or anticonvulsants",
@@ -139,7 +142,7 @@ CRITERIA: dict[str, Criterion] = {
         "a history of peptic ulcer disease with ongoing daily NSAID use"),
     "opioid_monitoring": Criterion(
         "ongoing review of analgesia, activity, adverse effects and aberrant drug-taking "
-        "behavior, with urine drug screening and a pain agreement",
+        "behavior, with urine drug screening and a [pain|treatment|signed opioid] agreement",
         "urine drug screening, a signed opioid agreement, a risk assessment or a query of the "
         "state prescription database",
         "consistent urine drug screens, a signed pain agreement and a current CURES report"),
@@ -182,8 +185,11 @@ CRITERIA: dict[str, Criterion] = {
         "moderate median neuropathy at the wrist on nerve conduction studies after months of "
         "night splinting"),
     "deficits_goals": Criterion(
-        "objective functional deficits and specific treatment goals",
-        "objective functional deficits on examination or specific goals for the sessions",
+        ("[objective functional deficits|significant deficits in function] and [specific "
+         "treatment goals|a clear purpose for further therapy]"),
+        ("[objective functional deficits on examination|significant deficits in function that "
+         "therapy would address] or [specific goals for the sessions|a clear purpose for "
+         "further therapy]"),
         "measurable deficits in strength and range of motion with written functional goals"),
     "homebound": Criterion(
         "a patient who is homebound and needs skilled medical care at home",
@@ -473,8 +479,9 @@ TREATMENTS: tuple[Treatment, ...] = (
         gain=("better knee function on stairs since starting the gel",),
         weight=0.9),
     Treatment(
-        "compound", "topical", ("the topical analgesic", "the compounded topical cream",
-                                "the compound", "the topical cream"),
+        "compound", "topical", ("the topical analgesic", "compounded topical analgesics",
+                                "the compounded topical cream", "the compound",
+                                "topical compounded cream", "the topical cream"),
         ("Flurbiprofen 20%/Lidocaine 5% cream {n}gm",
          "Gabapentin 10%, Cyclobenzaprine 5%, Lidocaine 2% cream {n}g",
          "Ketoprofen 10%/Capsaicin 0.025% compound cream {n}gm",
@@ -709,7 +716,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         other=("duplicate",),
         gain=(("the prior injection giving 60 percent relief for eight weeks with less "
               "medication use"),),
-        weight=1.0),
+        weight=0.6),
     Treatment(
         "facet", "injection", ("facet injection", "medial branch block", "the facet blocks"),
         ("Facet joint injection L4-5 and L5-S1 bilaterally", ("Lumbar medial branch block at "
@@ -725,7 +732,7 @@ TREATMENTS: tuple[Treatment, ...] = (
                  "evidence does not support a lasting benefit"),
         fi=("the earlier facet injections",),
         other=("duplicate",),
-        weight=1.2),
+        weight=0.8),
     Treatment(
         "trigger_point", "injection", ("trigger point injections", ("the trigger point "
                                        "injections")),
@@ -743,7 +750,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the previous trigger point injections",),
         other=("duplicate",),
         gain=("more than 50 percent relief for six weeks after the last injections",),
-        weight=0.6),
+        weight=0.3),
     # ---- surgery --------------------------------------------------------------------------
     Treatment(
         "knee_scope", "surgery", ("knee arthroscopy", "the arthroscopy", "the surgery"),
@@ -843,7 +850,7 @@ TREATMENTS: tuple[Treatment, ...] = (
         fi=("the TENS unit already in use",),
         other=("duplicate",),
         gain=("less medication use and longer walking tolerance during the trial month",),
-        weight=0.8),
+        weight=0.5),
     Treatment(
         "cold_unit", "dme", ("cold therapy unit", "the cryotherapy unit", ("continuous-flow "
                              "cryotherapy")),
@@ -960,6 +967,155 @@ TREATMENTS: tuple[Treatment, ...] = (
 )
 
 # Services requested with a surgery and decided with it ("Associated surgical service: ...").
+
+# Further statements of a guideline's position on a treatment, beyond what it supports and its
+# criteria: background that reviewers add to the guideline passage whatever the item's reasons.
+# Each is general (never about the patient), names no finding and never calls the treatment
+# itself not recommended, so no label depends on it. Written for this project, in its own
+# words, from general knowledge of the guidelines; templates of `fill` ({t}: the treatment).
+_OPIOID_NOTES = (
+    ("Opioids are [generally |]not [a first-line treatment|the first choice] for chronic "
+     "non-malignant pain, and their [continued use|continuation] [depends on|rests on] "
+     "[objective|documented] gains in pain and function."),
+    ("Before opioids are [started|continued], the [prescriber|treating physician] should "
+     "[screen for|assess] the risk of misuse and [agree with the patient on|set out] what the "
+     "medication is meant to achieve."),
+    ("Patients on long-term opioids [are to|should] be [seen|reassessed] [regularly|at least "
+     "every few months], with their pain, activity, side effects and any aberrant "
+     "drug-taking behavior reviewed[ at each visit|]."),
+    ("If there is no [overall|meaningful] improvement in function, the guidelines "
+     "[favor|advise] [tapering|weaning] rather than [continuing|escalating] the opioid[, "
+     "unless there are extenuating circumstances|]."),
+    ("Daily doses above [90|120] mg morphine equivalents [call for|warrant] [added "
+     "caution|particular caution|specialist review]."),
+)
+_TOPICAL_NOTES = (
+    ("Most topical analgesics remain experimental, as few randomized trials have "
+     "[tested|established] their safety or efficacy."),
+    ("They are [used mainly|intended mainly|meant primarily] for neuropathic pain "
+     "[after|once] [trials|courses] of antidepressants and anticonvulsants have "
+     "[failed|not helped]."),
+    ("[The efficacy of topical agents|Evidence for topical agents] in [clinical trials|studies] "
+     "has been inconsistent, and [most|many] [studies|trials] are [small|short] and of "
+     "[brief|limited] duration."),
+)
+_RELAXANT_NOTES = (
+    ("Compared with NSAIDs alone, muscle relaxants add little for back pain, and their "
+     "effect [wanes|fades] with continued use."),
+    ("[Sedation|Drowsiness] and the risk of dependence are [concerns|drawbacks] with "
+     "[longer|prolonged] use, so [these agents|they] are [meant|intended] for brief "
+     "courses."),
+)
+_IMAGING_NOTES = (
+    ("Most [patients|cases] with [neck or back|spine] [complaints|problems] improve within "
+     "[a few weeks|three or four weeks], and [special studies|imaging studies] are "
+     "[usually|generally] not needed [in that period|during that time] if there are no red "
+     "flags."),
+    ("Red flags include [a suspected|possible] fracture, tumor, infection, cauda equina "
+     "syndrome or a [rapidly progressing|worsening] neurologic deficit."),
+    ("Where neurologic findings are equivocal, [nerve testing|electrodiagnostic studies] "
+     "[may help|can help] [before|ahead of] [imaging|an imaging study] is considered."),
+    ("Imaging is best kept for patients [who are|being] considered for surgery or [in whom|"
+     "where] a red flag condition is suspected."),
+)
+_XRAY_NOTES = (
+    ("Plain films are [not usually|rarely] [needed|helpful] in the first [month|six weeks] "
+     "of [symptoms|activity limitation] if no red flags are present."),
+    ("Radiographs [may be|can be] [useful|appropriate] after [trauma|a fall] or if "
+     "[a fracture|a serious condition] is suspected."),
+    ("Red flags include [a suspected|possible] fracture, tumor, infection or a "
+     "[rapidly progressing|worsening] neurologic deficit."),
+)
+_EDX_NOTES = (
+    ("Nerve conduction studies and needle EMG are distinct tests, and both are not "
+     "[always|necessarily] [required|needed] [to make a diagnosis|in every case]."),
+    ("Electrodiagnostic [studies|testing] [can|may] help [localize|identify] the source of "
+     "neurologic symptoms and [confirm|establish] focal nerve entrapment, such as carpal "
+     "tunnel syndrome, or radiculopathy."),
+    ("Testing is [usually|generally] deferred until symptoms have lasted [three to four "
+     "weeks|a month] [despite|with] conservative care."),
+)
+_PT_NOTES = (
+    ("Active therapies [are|have been] [found|shown] to do more than passive [modalities|"
+     "treatments] [for|in] restoring flexibility, strength, endurance and function."),
+    ("Patients are expected to continue [the exercises|active therapies] on their own "
+     "[once|after] the [supervised|formal] sessions end."),
+    ("[Additional|Further] visits [may be|are] [considered|appropriate] if there is "
+     "objective improvement [with|from] the [initial|first] sessions."),
+    ("Treatment frequency [should|is to] [fade|taper] [over the course of care|as the "
+     "patient progresses], from up to three visits a week to one or less."),
+)
+_CHIRO_NOTES = (
+    ("Manipulation [aims at|is intended to produce] objective gains in function "
+     "that [allow|support] progression in an active exercise program."),
+    ("For a flare-up, [the success of prior treatment|earlier treatment success] [needs to "
+     "be|should be] re-evaluated before [further|more] visits."),
+)
+_ACU_NOTES = (
+    ("Acupuncture [can be|may be] used [alongside|together with] physical rehabilitation or "
+     "after surgery to [speed|support] functional recovery."),
+    ("Treatments [may be|can be] extended if functional improvement is [documented|shown], "
+     "at one to three sessions a week."),
+)
+_INJECTION_NOTES = (
+    ("Epidural injections [offer|give] short-term relief at best and do not [reduce|lower] "
+     "the need for surgery [over the long term|in the long run]."),
+    ("Repeat blocks [are|should be] based on [at least 50 percent|50 to 70 percent] pain "
+     "relief [lasting|for] six to eight weeks with less medication use."),
+)
+_NSAID_NOTES = (
+    ("NSAIDs [are|remain] a [reasonable|common] first option for [back pain|musculoskeletal "
+     "pain], but [they|their use] [carry|carries] gastrointestinal, renal and cardiovascular "
+     "risks that rise with dose and duration."),
+    ("[Long-term|Prolonged] use [calls for|requires] periodic [laboratory monitoring|blood "
+     "tests] of renal and liver function[ and blood pressure|]."),
+)
+_PPI_NOTES = (
+    ("[Proton pump inhibitors|PPIs] are not [needed|indicated] for patients taking NSAIDs who "
+     "have no [gastrointestinal|GI] risk factors."),
+    ("[Long-term|Prolonged] [PPI|proton pump inhibitor] use [has been|is] linked to [hip "
+     "fracture|fractures] and other adverse effects, so the need [should|ought to] be "
+     "[reassessed|reviewed] [periodically|at intervals]."),
+)
+_AED_NOTES = (
+    ("Antiepilepsy drugs are [a first-line option|first-line] for neuropathic pain, but there "
+     "is little evidence for their use in [axial|non-neuropathic] back pain."),
+    ("[A good|A meaningful] response is [a 50 percent|a 30 to 50 percent] reduction in pain; "
+     "[a lesser|a smaller] response [calls for|may call for] a switch or a combination."),
+)
+_HYPNOTIC_NOTES = (
+    ("[Sleep aids|Hypnotics] are [meant for|intended for] short-term use, as they [can be|are] "
+     "habit-forming and may impair [memory and function|function and memory]."),
+    ("[The cause of the insomnia|Any underlying cause of the sleep problem] [should|is to] be "
+     "[evaluated|addressed] before a sleep medication is [prescribed|continued]."),
+)
+_TENS_NOTES = (
+    ("[Published|Available] trials of TENS are [inconclusive|mixed], and [their|the] results "
+     "[differ|vary] with the [condition|diagnosis] treated."),
+    ("[During the trial|Over the trial month], [use of the unit|pain relief and function] "
+     "[should|are to] be [recorded|documented], along with any change in medication use."),
+)
+_UDS_NOTES = (
+    ("Drug testing [is an option|may be used] to [check for|detect] [illegal drugs|illicit "
+     "drugs] and to confirm that [prescribed|the prescribed] medications are being taken."),
+    ("How often testing is [repeated|done] [depends on|should match] the patient's [risk of "
+     "misuse|risk level], [from|ranging from] yearly for low-risk patients to [monthly|more "
+     "often] for high-risk ones."),
+)
+NOTES: dict[str, tuple[str, ...]] = {
+    "naproxen": _NSAID_NOTES, "celecoxib": _NSAID_NOTES, "omeprazole": _PPI_NOTES,
+    "gabapentin": _AED_NOTES, "lyrica": _AED_NOTES, "zolpidem": _HYPNOTIC_NOTES,
+    "tens": _TENS_NOTES, "uds": _UDS_NOTES,
+    "norco": _OPIOID_NOTES, "tramadol": _OPIOID_NOTES, "oxycodone": _OPIOID_NOTES,
+    "compound": _TOPICAL_NOTES, "lidoderm": _TOPICAL_NOTES[:2],
+    "voltaren_gel": _TOPICAL_NOTES[::2],
+    "cyclobenzaprine": _RELAXANT_NOTES, "tizanidine": _RELAXANT_NOTES,
+    "baclofen": _RELAXANT_NOTES[1:],
+    "mri": _IMAGING_NOTES, "ct": _IMAGING_NOTES[1:], "xray": _XRAY_NOTES, "emg": _EDX_NOTES,
+    "pt": _PT_NOTES, "chiro": _CHIRO_NOTES, "acupuncture": _ACU_NOTES, "esi": _INJECTION_NOTES,
+}
+TREATMENTS = tuple(replace(t, notes=NOTES.get(t.key, ())) for t in TREATMENTS)
+
 ASSOCIATED: dict[str, Treatment] = {t.key: t for t in (
     Treatment("postop_pt", "associated", ("post-operative physical therapy", "the therapy"),
               ("Associated surgical service: Post-operative physical therapy {n} sessions",

@@ -210,7 +210,8 @@ STYLES: tuple[Style, ...] = (
          "{Pt} {prior_use}, [as documented|as noted by the provider]."),
     ), course=(
         ("[Medications|The medications] [listed|noted] [were|included] {meds}.",
-         "{Pt} had been approved for earlier care of this condition.",
+         ("{Pt} had been approved for [earlier care|prior treatment|a course of therapy] "
+          "[of|for] this [condition|injury]."),
          "It was [noted|reported] that {pt} {work}."),
     )),
     _s("recap", 4, detail=(
@@ -279,7 +280,8 @@ STYLES: tuple[Style, ...] = (
           "{adjunct}.")),
     ), caveat=(
         ("{T} is not [recommended|supported] [in the absence of|without] {need}.",
-         "{T} should not be [used|continued|started] [without|in the absence of] {need}."),
+         "{T} should not be [used|continued|started] [without|in the absence of] {need}.",
+         "[The guidelines|{Src}] are not supportive of {t} [without|in the absence of] {need}."),
     ), unaddressed=(
         (("The CA MTUS does not address {t}[; therefore,|, and] the Official Disability "
           "Guidelines were [consulted|referenced]."),
@@ -423,14 +425,21 @@ STYLES: tuple[Style, ...] = (
           "[there is no indication that|it is unclear why] {t} [is needed|would change the "
           "plan] at this time."),
          ("[The medical necessity of|Medical necessity for] {t} [is|was] not [supported|"
-          "established], as there [is|was] no documentation [of|regarding] {missing}.")),
+          "established], as there [is|was] no documentation [of|regarding] {missing}."),
+         ("[In this case, the|The] [physical exam|examination] [noted|showed] {exam_brief}, but "
+          "there [is|was] no [documentation|evidence] of {missing}."),
+         ("{Pt} [has|had] {exam_brief}, but the [records|documentation] [are not clear "
+          "regarding|do not address] {missing}.")),
         ("[?{Prov} did not explain why {t} is needed at this point.]",
          "[?Medical necessity for {t} has not been established.]",
          ("[?The need for {t} prior to [completion of conservative care|further "
           "conservative care] was not explained.]"),
          "[?The rationale for [requesting|proceeding with] {t} was not [provided|explained].]",
          "[?No explanation was given as to why {t} is needed [now|at this time].]",
-         "[?Without this, the requested {kind} would not be [supported|warranted].]"),
+         "[?Without this, the requested {kind} would not be [supported|warranted].]",
+         ("[?The medical necessity for this request [has not been|was not] [established|"
+          "demonstrated].]"),
+         "[?The guideline criteria are not met for this request.]"),
     ), brief=(
         (("There was [also |]no documentation of {missing} [to warrant|to support] the "
           "requested {t}."), "Evidence of {missing} was not provided.",
@@ -449,7 +458,9 @@ STYLES: tuple[Style, ...] = (
          ("The [last|latest] physical examination did not [document|demonstrate] {missing} "
           "to [warrant|support] the request."),
          "There is a lack of [documented |objective |]evidence of {missing}.",
-         "There was no indication the patient had {missing}."),
+         "There was no indication the patient had {missing}.",
+         ("{Records} [noted|described] {exam_brief}, but [there was no mention of|did not "
+          "describe] {missing}[ to warrant this request|].")),
         ("[?There is also no documentation of {missing2}.]", "[?{Missing2} was not [noted|shown] either.]",
          "[?The records also do not [show|describe] {missing2}.]"),
     ), brief=(
@@ -532,7 +543,10 @@ STYLES: tuple[Style, ...] = (
          ("There was no indication the patient had [objective functional improvement|improved "
           "function|a meaningful response] [with|from] {fi_prior}."),
          ("There is a lack of documentation regarding {course_done} and [any|the] "
-          "[functional response|objective benefit][ to date|].")),
+          "[functional response|objective benefit][ to date|]."),
+         ("{Pt} [has had|had received] {fi_prior}, but there [is|was] no [quantified|"
+          "objective] [evidence|documentation] of [functional improvement|improved function] "
+          "[to warrant this request|with that treatment|].")),
         ("[?Medical necessity for [continued|ongoing] {t} has not been established.]",
          "[?No rationale was provided for continuing {t} without documented benefit.]", ""),
     ), brief=(
@@ -679,7 +693,8 @@ STYLES: tuple[Style, ...] = (
          "The request for {requested}{excess_clause} is excessive[ per the guidelines|].",
          ("The request for {requested}{excess_clause} would not be supported, as it exceeds "
           "[the guideline recommendation|{allowed}].")),
-        ("[?No rationale was provided for exceeding the guideline recommendation.]", "", ""),
+        ("[?No rationale was provided for exceeding the guideline recommendation.]",
+         "[?There are no exceptional factors to warrant this amount.]", ""),
     ), brief=(
         ("The request for {requested} exceeds the recommended guidelines.",
          "The requested {requested} would exceed the guideline recommendation."),
@@ -1035,7 +1050,7 @@ STYLES: tuple[Style, ...] = (
     )),
     # ================================ conclusion =========================================
     _s("conclusion", 0,
-       neg=((("[As such|As such|Given the above|Given the above|Therefore|Therefore], the "
+       neg=((("[As such|As such|As such|Given the above|Given the above|Therefore], the "
               "request [for {item_ref} |]is not medically necessary."),
              ("[As such|Therefore], the request [for {item_ref} |]is not "
               "medically necessary[ at this time||]."),

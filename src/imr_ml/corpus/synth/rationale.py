@@ -10,13 +10,14 @@ from imr_ml.corpus.synth.catalogue import Treatment
 from imr_ml.corpus.synth.fill import SlotValue, fill
 from imr_ml.corpus.synth.phrasing import FAMILY_VOCAB, Style, role_of, styles_of
 from imr_ml.corpus.synth.plan import WORDS, Item, lower_first
-from imr_ml.corpus.synth.reword import reworded
+from imr_ml.corpus.synth.reword import register, reworded
 from imr_ml.segment.layouts import CONCLUSION, decision_from
 
 # How a rationale names a guideline, by the words of the cited title (first match wins).
 SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Chronic Pain Medical Treatment 2016", (
         *("the California MTUS 2016 Chronic Pain Guidelines",) * 5,
+        "California MTUS 2016 Chronic Pain Guidelines", "CA MTUS Chronic Pain Guidelines",
         "the California MTUS 2016 Chronic Pain Treatment Guidelines", "the MTUS 2016 Chronic Pain Guidelines",
         "the California MTUS 2016 Chronic Pain Treatment Guidelines",
         "the California MTUS Chronic Pain Guidelines", "the MTUS guidelines",
@@ -29,6 +30,7 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Postsurgical", ("the CA MTUS Postsurgical Treatment Guidelines",
                       "the MTUS Postsurgical Guidelines")),
     ("MTUS", ("the MTUS ACOEM Guidelines", "the ACOEM Guidelines", "the ACOEM Guidelines",
+              "ACOEM Guidelines", "CA MTUS/ACOEM Guidelines", "the ACOEM Guidelines",
               "the California MTUS/ACOEM Guidelines", "the CA MTUS/ACOEM Guidelines",
               "the California MTUS and ACOEM Guidelines")),
     ("ODG", ("the Official Disability Guidelines", "the Official Disability Guidelines",
@@ -38,16 +40,22 @@ SOURCE_NAMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ACOEM", ("the ACOEM Guidelines", "the ACOEM Practice Guidelines")),
     ("", ("the cited references", "the referenced guidelines")),
 )
+# The MTUS's opioid chapter, as reviewers name it beside the chronic pain guidelines.
+OPIOID_SOURCES = ("the California MTUS Opioid Treatment Guidelines",
+                  "the MTUS Opioid Treatment Guidelines", "the CA MTUS Opioid Guidelines")
+LATER_SHORT = 0.3  # a later mention of the cited guideline by a short name
+SHORT_SOURCES = ("the guidelines", "the guidelines", "the same guidelines", "these guidelines",
+                 "the referenced guidelines")
 GENERIC_GAIN = ("a 40 percent reduction in pain and a return to modified duty",
                 "better sitting and walking tolerance with less medication use")
 GENERIC_NEED = "a clear clinical indication"
-GENERIC_NEED2 = ("a clear treatment plan", "a treatment plan with specific goals")
+GENERIC_NEED2 = ("a clear treatment plan", "a clear rationale for the request")
 # What guideline passages pair a treatment with, and when they have it reviewed.
-ADJUNCT = ("[an independent|a structured|a supervised] [home exercise|activity] program",
-           "active self-directed exercise", "a graded return to activity",
-           "[a home exercise routine|daily stretching and strengthening]",
+ADJUNCT = (("[an independent|a structured|a supervised] [home exercise|exercise|activity] "
+            "program"), "active self-directed exercise", "a graded return to activity",
+           "[an exercise routine|daily stretching and strengthening]",
            "education and/or [self-management|self-care]", ("[active therapy|active treatment] "
-           "[and|with] a home program"))
+           "[and|with] a self-directed program"))
 REVIEW = ("[at regular intervals|periodically|at each visit]", ("after a [defined|short|brief] "
           "trial"), "[within|after] [two|four|six] weeks")
 # What a claimant is taking, for history sentences (not the item under review).
@@ -72,8 +80,11 @@ AFFIRM = 0.3
 UNADDRESSED = 0.4  # no MTUS citation: say that the MTUS does not address the request
 # The guideline passage restates each criterion the treatment has with these chances,
 # whatever the item's reasons: reviewers restate the guideline's position as a whole.
-RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.2,
-           "extra": 0.45}
+RESTATE = {"any": 0.9, "indication": 0.65, "quantity": 0.55, "fi": 0.35, "caveat": 0.3,
+           "extra": 0.35}
+# The guideline passage adds one or two of the treatment's further statements (`Treatment.notes`),
+# and then less often a generic "extra" sentence.
+NOTES, NOTES_TWO, EXTRA_NOTED = 0.7, 0.4, 0.4
 HISTORY = {"any": 0.5, "course": 0.25, "prior": 0.7, "request": 0.35}
 # How much a reviewer writes: (scale of the history and restatement chances above, weight).
 # Real rationales range from one-line denials to long case reviews.
@@ -206,6 +217,19 @@ def _shown(item: Item) -> tuple[str, ...]:
             f"is {limit}"), f"{n} {q.unit} is [more than|longer than|past] {limit}")
 
 
+def _sources(names: tuple[str, ...]) -> SlotValue:
+    """The {src} slot: a cited guideline by name the first time; later, as reviewers do, often
+    only "the guidelines"."""
+    used = []
+
+    def name(rng: random.Random) -> str:
+        if used and rng.random() < LATER_SHORT:
+            return rng.choice(SHORT_SOURCES)
+        used.append(1)
+        return rng.choice(names)
+    return name
+
+
 def source_names(title: str) -> tuple[str, ...]:
     """How a rationale names a cited guideline, from its title."""
     return next(names for words, names in SOURCE_NAMES if words in title)
@@ -249,6 +273,8 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     src: list[str] = []
     for c in item.cites:
         src.extend(source_names(c.title))
+    if t.category == "opioid" and any("Opioid" in c.section for c in item.cites):
+        src.extend(OPIOID_SOURCES)
     crit = item.criteria
     need2 = (crit[1].need, crit[1].missing) if len(crit) > 1 else GENERIC_NEED2
     bare = _bare(t)
@@ -260,7 +286,7 @@ def item_slots(item: Item, case: Case, family: int, base: dict[str, SlotValue],
     slots.update(
         t=bare, records=vocab["records"], prov=vocab["prov"],
         records_noun=("progress notes", "reports", "clinic notes"),
-        src=tuple(src), supports=reworded(t.supports),
+        src=_sources(tuple(src)), supports=reworded(t.supports),
         need=reworded(crit[0].need if crit else GENERIC_NEED),
         missing=reworded(crit[0].missing if crit else GENERIC_NEED),
         found=reworded((crit[0].found, *crit[0].found_more) if crit else GENERIC_NEED),
@@ -295,7 +321,10 @@ def _run(style: Style, ground: str, slots: dict[str, SlotValue], rng: random.Ran
             continue
         if sentence[-1] not in ".?!:":
             sentence += "."
-        out.append((sentence, role_of(style.kind, step)))
+        role = role_of(style.kind, step)
+        if role != "conclusion":
+            sentence = register(sentence, rng)
+        out.append((sentence, role))
     return out
 
 
@@ -379,6 +408,10 @@ def _passage(item: Item, w: _Writer, short: bool, verbosity: float = 1.0) -> lis
     scale = (0.6 if short else 1.0) * verbosity
     if rng.random() < RESTATE["any"] * scale:
         out += _run(style, "any", w.slots, rng, w.tags)
+    noted = bool(t.notes) and rng.random() < NOTES * scale
+    if noted:
+        k = 2 if len(t.notes) > 1 and rng.random() < NOTES_TWO * verbosity else 1
+        out += [(fill(n, w.slots, rng, w.tags), "guideline") for n in rng.sample(t.notes, k)]
     grounds = [g for g, ok in (("indication", bool(item.criteria) and not short),
                                ("quantity", t.qty is not None),
                                ("fi", bool(t.fi) and not short)) if ok]
@@ -388,7 +421,7 @@ def _passage(item: Item, w: _Writer, short: bool, verbosity: float = 1.0) -> lis
             out += _run(style, ground, w.slots, rng, w.tags)
     if item.criteria and not short and rng.random() < RESTATE["caveat"]:
         out += _run(style, "caveat", w.slots, rng, w.tags)
-    if not short and rng.random() < RESTATE["extra"]:
+    if not short and rng.random() < RESTATE["extra"] * (EXTRA_NOTED if noted else 1):
         out += _run(style, "extra", w.slots, rng, w.tags)
     return out
 
