@@ -201,7 +201,7 @@ def test_decision_calibrated_across_style_families(trained):
     assert 0.0 < model.decision_threshold_ < 1.0
     p = model.predict_proba(items)["p_overturned"]
     assert p.between(0, 1).all() and p.nunique() > 10
-    part = model.explain(items.head(3), top_k=1000)[0]["decision"]
+    part = model.explain(items.head(3), top_k=100_000)[0]["decision"]
     total = sum(c for _, c in part["toward"] + part["against"]) + part["intercept"]
     assert total == pytest.approx(part["score"])
 
