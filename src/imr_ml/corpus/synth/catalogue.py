@@ -42,6 +42,10 @@ class Qty:
     within: tuple[int, ...]
     exceed: tuple[int, ...]
     per_day: int = 0  # medications: units taken a day, to turn a count into days of use
+    # sessions: `allowed` is the guideline's total, which sessions already had count toward
+    # ("a request that together with prior sessions exceeds the guideline total" is an
+    # excess, ANNOTATION.md), rather than an initial trial that more may follow
+    total: bool = False
 
 
 @dataclass(frozen=True)
@@ -574,7 +578,7 @@ TREATMENTS: tuple[Treatment, ...] = (
          "thoracic"),
         qty=Qty("sessions", 10, ("9 to 10 visits over 8 weeks", "up to ten sessions",
                                  "a total of 10 visits"),
-                (6, 8), (8, 12, 16, 18, 24)),
+                (6, 8), (12, 16, 18, 24), total=True),
         fi=("the {prior} sessions of physical therapy already completed",
             "the previous course of therapy"),
         noqty_items=("Physical therapy for the {bp}", "Outpatient physical therapy ({bp})"),
@@ -629,7 +633,8 @@ TREATMENTS: tuple[Treatment, ...] = (
          "is desirable"),),
         ("aquatic_need",),
         ("lumbar", "knee", "hip"),
-        qty=Qty("sessions", 10, ("up to 10 visits over 8 weeks",), (6, 8), (12, 18, 24)),
+        qty=Qty("sessions", 10, ("up to 10 visits over 8 weeks",), (6, 8), (12, 18, 24),
+                total=True),
         fi=("the prior aquatic sessions",),
         other=("unspecified", "duplicate"),
         gain=("better gait endurance after the first pool sessions",),

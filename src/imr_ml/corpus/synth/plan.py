@@ -17,6 +17,7 @@ from imr_ml.corpus.synth.catalogue import (
     TREATMENTS,
     Cite,
     Criterion,
+    Qty,
     Treatment,
     applicable,
 )
@@ -167,6 +168,14 @@ def choose_template(t: Treatment, n: int | None, rng: random.Random, *, numbered
     return template.replace("{t0}", t.names[0])
 
 
+def _prior_within(rng: random.Random, q: Qty, n: int) -> int:
+    """Sessions already had before a request of `n` that does not exceed: where the allowance
+    is the guideline's total, few enough that the two together stay within it."""
+    if not q.total:
+        return rng.choice((4, 6, 8))
+    return rng.choice([p for p in (2, 3, 4, 6, 8) if p + n <= q.allowed])
+
+
 def _plan_item(rng: random.Random, t: Treatment, case: Case, layout: str, decision: str,
                reasons: list[str], surgery_ok: bool | None = None) -> Item:
     numbered = layout == "numbered_2013"
@@ -201,7 +210,7 @@ def _plan_item(rng: random.Random, t: Treatment, case: Case, layout: str, decisi
         else:
             item.n = rng.choice(q.within)
             if "no_functional_improvement" in reasons and q.unit in SESSION_UNITS:
-                item.prior = rng.choice((4, 6, 8))
+                item.prior = _prior_within(rng, q, item.n)
     elif has_qty:
         if t.category == "topical":
             item.n = rng.choice((60, 120, 180, 240))
