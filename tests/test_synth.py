@@ -409,7 +409,6 @@ def test_reword_varies_catalogue_phrases_only_through_synonyms() -> None:
 def test_a_guideline_total_leaves_room_for_prior_sessions():
     """Where a treatment's allowance is a total (`Qty.total`), every quantity-compliant request
     leaves room for some prior sessions (`plan._prior_within` draws them within the total)."""
-    from imr_ml.corpus.synth.catalogue import TREATMENTS
     totals = [t.qty for t in TREATMENTS if t.qty is not None and t.qty.total]
     assert totals
     for q in totals:
