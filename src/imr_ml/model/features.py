@@ -87,8 +87,9 @@ def transform_table(features: ColumnTransformer, table: pd.DataFrame) -> Any:
             continue
         values = (table[columns].tolist() if isinstance(columns, str)
                   else table[columns].to_numpy(dtype=float))
-        parts.append(_transform_fitted(transformer, values))
-    return sp.hstack(parts).tocsr()
+        part = _transform_fitted(transformer, values)
+        parts.append(part if sp.issparse(part) else sp.csr_matrix(part))
+    return sp.hstack(parts, format="csr")  # all CSR: joined row by row, no re-sorting
 
 
 @lru_cache(maxsize=8)
