@@ -6,11 +6,13 @@ measures peak RSS (main process, and the largest worker) scoring --n letters and
 letters (the --n hard-linked under new names). Each run is a fresh subprocess, timed from
 after its imports (model loading, worker start-up and writing the output are included).
 Uses the model --model names, else that of models/LATEST when present, else fits a small one
-on the letters.
+on the letters. `--letters DIR` scores DIR's .txt letters instead of generating them: the
+generator changes with the code, so two versions compared on letters each generates are also
+compared on different letters.
 Prints numbers only, never letter text. Needs the dev extra (reportlab) for the PDFs.
 
     .venv/bin/python benchmarks/bench_score.py [--n 5000] [--pdfs 500] [--big 50000] \
-        [--model models/imr-classifier]
+        [--model models/imr-classifier] [--letters DIR]
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 TARGETS = "targets: >= 1,000 letters/s at 2 workers from text; >= 50 from PDF; RSS at --big " \
           "within 10% of at --n"
 
-# Run in a subprocess: score, then report seconds, rows and peak RSS (KB) as JSON.
+# Run in a subprocess: score, then report seconds, CPU seconds (its own and its workers'),
+# rows and peak RSS (KB) as JSON.
 RUN = """
 import json, resource, sys, time
 from imr_ml.cli import main
@@ -41,9 +44,11 @@ import imr_ml.scoring.scorer
 start = time.perf_counter()
 code = main(sys.argv[1:])
 seconds = time.perf_counter() - start
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"code": code, "seconds": seconds, "rss_kb": own, "worker_rss_kb": workers}))
+own, workers = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                    resource.RUSAGE_CHILDREN))
+cpu = own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+print(json.dumps({"code": code, "seconds": seconds, "cpu_seconds": cpu,
+                  "rss_kb": own.ru_maxrss, "worker_rss_kb": workers.ru_maxrss}))
 """
 
 
@@ -82,10 +87,12 @@ def corpus(n: int, tmp: Path, model: str | None) -> tuple[Path, str]:
 
 
 def line(label: str, figures: dict[str, float], rss: bool = True) -> str:
-    """Letters, seconds, letters/s and (`rss`) the peak RSS of the run and its workers."""
+    """Letters, seconds, letters/s, CPU ms a letter (main process and workers: steadier than
+    wall time on a shared machine) and (`rss`) the peak RSS of the run and its workers."""
     rate = figures["letters"] / figures["seconds"]
+    cpu = 1000 * figures["cpu_seconds"] / figures["letters"]
     text = (f"{label:<28} {figures['letters']:>7,} letters {figures['seconds']:>7.1f} s "
-            f"{rate:>8,.0f} letters/s")
+            f"{rate:>8,.0f} letters/s {cpu:>6.2f} CPU ms/letter")
     if rss:
         text += (f"  peak RSS main {figures['rss_kb'] / 1024:>5.0f} MB, "
                  f"worker {figures['worker_rss_kb'] / 1024:>5.0f} MB")
@@ -98,11 +105,20 @@ def main() -> None:
     parser.add_argument("--pdfs", type=int, default=500, help="letters rendered to PDF")
     parser.add_argument("--big", type=int, default=50000, help="letters for the RSS run")
     parser.add_argument("--model", help="model folder or URI (default: models/LATEST's)")
+    parser.add_argument("--letters", type=Path,
+                        help="score this folder's .txt letters instead of generating --n")
     args = parser.parse_args()
+    if args.letters and not any(args.letters.glob("*.txt")):
+        parser.error(f"--letters {args.letters}: no .txt letters in that folder")
+    if args.letters and not (args.model or LATEST.is_file()):
+        parser.error("--letters needs --model (or a trained models/LATEST)")
 
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        letters, model = corpus(args.n, tmp, args.model)
+        if args.letters:
+            letters, model = args.letters, args.model or LATEST.read_text().strip()
+        else:
+            letters, model = corpus(args.n, tmp, args.model)
         texts = sorted(letters.glob("*.txt"))
         pdfs = tmp / "pdfs"
         pdfs.mkdir()
