@@ -78,7 +78,8 @@ class CharTfidf(TransformerMixin, BaseEstimator):
             raise ValueError(f"no character n-gram occurs in min_df={self.min_df} texts or more "
                              f"of the {len(X)} given; lower min_df or give more texts")
         if self.max_features is not None and keep.sum() > self.max_features:
-            totals = np.asarray(counts.sum(axis=0)).ravel()
+            # integers, as CountVectorizer's: argsort may order ties differently on floats
+            totals = np.asarray(counts.sum(axis=0)).ravel().astype(np.int64)
             top = np.flatnonzero(keep)[(-totals[keep]).argsort()[:self.max_features]]
             keep = np.zeros(len(seen), dtype=bool)
             keep[top] = True
