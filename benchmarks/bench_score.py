@@ -3,7 +3,7 @@
 Generates --n synthetic letters into a temporary folder and scores them with the CLI at 1
 and 2 workers (letters/s, from text); renders --pdfs of them to PDF and scores those; then
 measures peak RSS (main process, and the largest worker) scoring --n letters and --big
-letters (the --n hard-linked under new names). Each run is a fresh subprocess, timed from
+letters (the --n hard-linked, or copied, under new names). Each run is a fresh subprocess, timed from
 after its imports (model loading, worker start-up and writing the output are included).
 Uses the model --model names, else that of models/LATEST when present, else fits a small one
 on the letters. `--letters DIR` scores DIR's .txt letters instead of generating them: the
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,7 +128,11 @@ def main() -> None:
         big = tmp / "big"
         big.mkdir()
         for k in range(args.big):
-            os.link(texts[k % len(texts)], big / f"{k:06d}.txt")
+            source, name = texts[k % len(texts)], big / f"{k:06d}.txt"
+            try:
+                os.link(source, name)
+            except OSError:  # --letters on another file system: no hard link across
+                shutil.copyfile(source, name)
 
         print(f"model {model}; {os.cpu_count()} CPUs\n{TARGETS}\n")
         out = tmp / "out.jsonl"
